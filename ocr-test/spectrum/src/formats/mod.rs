@@ -1,0 +1,56 @@
+//! File formats the Spectrum loads: tapes (`.tap`), snapshots (`.sna`, `.z80`).
+//!
+//! Parsers are pure: bytes in, a typed value or a [`FormatError`] out. They never touch a machine.
+
+pub mod sna;
+pub mod tap;
+pub mod z80;
+
+use crate::Model;
+
+/// Why a file could not be read. The message names the problem; callers add the file name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormatError {
+    #[error("truncated: {0}")]
+    Truncated(String),
+    #[error("corrupt: {0}")]
+    Corrupt(String),
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+}
+
+/// Z80 register file as stored in snapshots.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Registers {
+    pub af: u16,
+    pub bc: u16,
+    pub de: u16,
+    pub hl: u16,
+    pub af_alt: u16,
+    pub bc_alt: u16,
+    pub de_alt: u16,
+    pub hl_alt: u16,
+    pub ix: u16,
+    pub iy: u16,
+    pub sp: u16,
+    pub pc: u16,
+    pub i: u8,
+    pub r: u8,
+    pub iff1: bool,
+    pub iff2: bool,
+    /// Interrupt mode 0, 1 or 2.
+    pub im: u8,
+}
+
+/// A machine state read from `.sna` or `.z80`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub model: Model,
+    pub regs: Registers,
+    pub border: u8,
+    /// Last value written to port 0x7FFD (128K only).
+    pub port_7ffd: Option<u8>,
+    /// RAM pages, 16 KiB each. 48K: pages 5, 2, 0 (the ones at 0x4000, 0x8000, 0xC000) stored
+    /// at indices 5, 2 and 0; other entries `None`. 128K: all eight pages.
+    pub ram_pages: [Option<Box<[u8; 0x4000]>>; 8],
+}

@@ -1,0 +1,436 @@
+//! The Spectrum: CPU, bus, the keyboard typist, the tape deck, and the run loop with its stop
+//! conditions.
+
+mod bus;
+mod memory;
+mod registers;
+mod timing;
+
+use std::collections::VecDeque;
+
+use image::RgbImage;
+use rustzx_z80::Z80;
+
+pub use bus::EXIT_PORT;
+pub use timing::Timing;
+
+use bus::{Bus, EVENT_EXIT, EVENT_FRAME, EVENT_TRAP};
+use memory::Memory;
+
+use crate::charset::Charset;
+use crate::formats::tap::{TapBlock, Tape};
+use crate::formats::Snapshot;
+use crate::keyboard::{Chord, TypeWhen, Typist};
+use crate::printer::{PrinterKind, Printout, ZxPrinter};
+use crate::rom::{load_roms, RomError, RomSource};
+use crate::{screen, Model};
+
+/// ROM addresses shared by the Sinclair 48K ROM (ROM 1 of the 128K) and OpenSE BASIC.
+const LD_BYTES: u16 = 0x0556;
+const WAIT_KEY1: u16 = 0x15DE;
+const FLAGX: u16 = 0x5C71;
+/// Frames the keyboard must be scanned in a row before the ROM counts as booted.
+const BOOTED_AFTER_SCANNED_FRAMES: u32 = 10;
+/// No ROM takes longer than this to reach its keyboard loop.
+const BOOT_LIMIT_SECS: f64 = 10.0;
+
+/// What the machine is.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MachineConfig {
+    pub model: Model,
+    pub rom: RomSource,
+    pub printer: PrinterKind,
+}
+
+/// When a run stops. The emulated-time budget always applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StopWhen {
+    pub budget_tstates: u64,
+    pub breakpoints: Vec<u16>,
+    /// Stop once the printer has printed and then stood still this long.
+    pub printer_idle_tstates: Option<u64>,
+    /// Stop when the BASIC program returns to the editor.
+    pub program_end: bool,
+}
+
+impl StopWhen {
+    pub fn budget_secs(model: Model, secs: f64) -> Self {
+        StopWhen {
+            budget_tstates: Timing::of(model).tstates_from_secs(secs),
+            breakpoints: Vec::new(),
+            printer_idle_tstates: None,
+            program_end: true,
+        }
+    }
+}
+
+/// Why a run stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopReason {
+    /// BASIC returned to the editor; `report` is the report line, e.g. `0 OK, 30:1`.
+    ProgramEnded { report: String },
+    /// The program wrote its exit code to [`EXIT_PORT`].
+    ExitCode(u8),
+    Breakpoint(u16),
+    PrinterIdle,
+    /// The caller's observer asked to stop (e.g. an end marker was printed).
+    Observer(String),
+    /// The emulated-time budget ran out.
+    Budget,
+    /// The program asked for another tape block and the tape had none left.
+    TapeEnded,
+}
+
+impl StopReason {
+    /// Whether this ending counts as the program running to completion.
+    pub fn is_completion(&self) -> bool {
+        match self {
+            StopReason::ProgramEnded { report } => report.starts_with("0 ") || report.starts_with("9 "),
+            StopReason::ExitCode(code) => *code == 0,
+            StopReason::Breakpoint(_) | StopReason::PrinterIdle | StopReason::Observer(_) => true,
+            StopReason::Budget | StopReason::TapeEnded => false,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            StopReason::ProgramEnded { report } => format!("program ended with report \"{report}\""),
+            StopReason::ExitCode(code) => format!("program wrote exit code {code} to port {EXIT_PORT:#06x}"),
+            StopReason::Breakpoint(pc) => format!("reached breakpoint {pc:#06x}"),
+            StopReason::PrinterIdle => "printer went idle after printing".into(),
+            StopReason::Observer(why) => why.clone(),
+            StopReason::Budget => "emulated-time budget ran out".into(),
+            StopReason::TapeEnded => "the program asked for another tape block but the tape had ended".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOutcome {
+    pub reason: StopReason,
+    /// Emulated time this run took, in T-states and seconds.
+    pub tstates: u64,
+    pub secs: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MachineError {
+    #[error(transparent)]
+    Rom(#[from] RomError),
+    #[error("the ROM did not reach its keyboard loop within {0} emulated seconds: is it a Spectrum ROM?")]
+    NoBoot(f64),
+    #[error("snapshot is for a {snapshot:?} but the machine is a {machine:?}: pass --machine {hint}")]
+    ModelMismatch { snapshot: Model, machine: Model, hint: &'static str },
+}
+
+#[derive(Debug, Clone, Default)]
+struct TapeDeck {
+    blocks: VecDeque<TapBlock>,
+    loaded: usize,
+}
+
+/// A ZX Spectrum with no display: it runs as fast as the host allows and is deterministic.
+pub struct Spectrum {
+    cpu: Z80,
+    bus: Bus,
+    config: MachineConfig,
+    typist: Typist,
+    tape: Option<TapeDeck>,
+    /// Program-end detection is armed once the program has been started.
+    armed: bool,
+    arm_after_tape: bool,
+    input_wait_seen: bool,
+}
+
+impl Clone for Spectrum {
+    fn clone(&self) -> Self {
+        Spectrum {
+            cpu: registers::load(&registers::save(&self.cpu)),
+            bus: self.bus.clone(),
+            config: self.config.clone(),
+            typist: self.typist.clone(),
+            tape: self.tape.clone(),
+            armed: self.armed,
+            arm_after_tape: self.arm_after_tape,
+            input_wait_seen: self.input_wait_seen,
+        }
+    }
+}
+
+impl Spectrum {
+    /// A machine at power-on.
+    pub fn new(config: MachineConfig) -> Result<Self, MachineError> {
+        let roms = load_roms(config.model, &config.rom)?;
+        let mem = Memory::new(config.model, &roms);
+        let mut bus = Bus::new(config.model, mem, ZxPrinter::new(config.printer));
+        bus.traps.set(LD_BYTES);
+        bus.traps.set(WAIT_KEY1);
+        Ok(Spectrum {
+            cpu: Z80::default(),
+            bus,
+            config,
+            typist: Typist::default(),
+            tape: None,
+            armed: false,
+            arm_after_tape: false,
+            input_wait_seen: false,
+        })
+    }
+
+    /// A machine that has booted to its editor (or, on the 128K, its menu).
+    pub fn booted(config: MachineConfig) -> Result<Self, MachineError> {
+        let mut machine = Spectrum::new(config)?;
+        machine.boot()?;
+        Ok(machine)
+    }
+
+    /// Runs from power-on until the ROM has scanned the keyboard for a few frames in a row.
+    pub fn boot(&mut self) -> Result<(), MachineError> {
+        let limit = self.timing().tstates_from_secs(BOOT_LIMIT_SECS);
+        let mut scanned = 0;
+        while scanned < BOOTED_AFTER_SCANNED_FRAMES {
+            self.step_frame_raw();
+            scanned = if std::mem::take(&mut self.bus.keyboard_read) { scanned + 1 } else { 0 };
+            if self.bus.now > limit {
+                return Err(MachineError::NoBoot(BOOT_LIMIT_SECS));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs one frame with no stop conditions and no typist (used while booting).
+    fn step_frame_raw(&mut self) {
+        loop {
+            self.cpu.emulate(&mut self.bus);
+            if self.cpu.is_halted() {
+                self.bus.skip_to_next_frame();
+            }
+            if self.bus.events & EVENT_FRAME != 0 {
+                self.bus.events = 0;
+                return;
+            }
+            self.bus.events &= EVENT_FRAME;
+        }
+    }
+
+    pub fn config(&self) -> &MachineConfig {
+        &self.config
+    }
+
+    pub fn model(&self) -> Model {
+        self.config.model
+    }
+
+    pub fn timing(&self) -> Timing {
+        self.bus.timing
+    }
+
+    /// T-states since power on.
+    pub fn now(&self) -> u64 {
+        self.bus.now
+    }
+
+    pub fn frames(&self) -> u64 {
+        self.bus.frames
+    }
+
+    pub fn peek(&self, addr: u16) -> u8 {
+        self.bus.mem.read(addr)
+    }
+
+    pub fn poke(&mut self, addr: u16, value: u8) {
+        self.bus.mem.write(addr, value)
+    }
+
+    pub fn pc(&self) -> u16 {
+        self.cpu.regs.get_pc()
+    }
+
+    /// The font, UDGs and block graphics the program is printing with right now.
+    pub fn charset(&self) -> Charset {
+        Charset::from_memory(|addr| self.peek(addr))
+    }
+
+    pub fn printout(&self) -> &Printout {
+        self.bus.printer.printout()
+    }
+
+    pub fn printer(&self) -> &ZxPrinter {
+        &self.bus.printer
+    }
+
+    /// The screen as a person would see it, with a border.
+    pub fn screenshot(&self) -> RgbImage {
+        screen::render(self.bus.mem.screen(), self.bus.border, (self.bus.frames / 16) % 2 == 1)
+    }
+
+    /// Text of one screen line (0..=23) read with the current charset; unknown cells are `?`.
+    pub fn screen_line(&self, row: usize) -> String {
+        let charset = self.charset();
+        let screen = self.bus.mem.screen();
+        let mut text = String::new();
+        for column in 0..32 {
+            let cell: [u8; 8] = std::array::from_fn(|line| {
+                screen[((row & 0x18) << 8) | (line << 8) | ((row & 7) << 5) | column]
+            });
+            text.push_str(&charset.match_cell(&cell).map_or("?".into(), |g| g.to_text()));
+        }
+        text.trim_end().to_string()
+    }
+
+    /// Queues keystrokes.
+    pub fn type_keys(&mut self, chords: Vec<Chord>, when: TypeWhen) {
+        self.typist.queue(chords, when);
+    }
+
+    /// Inserts a tape and starts loading it as a person would (`LOAD ""`, or the 128K's Tape
+    /// Loader); the ROM's loader is served blocks at once rather than at tape speed.
+    pub fn load_tape(&mut self, tape: Tape) {
+        self.tape = Some(TapeDeck { blocks: tape.blocks.into(), loaded: 0 });
+        self.arm_after_tape = true;
+        let (keys, when) = match self.config.model {
+            Model::Spectrum48K => ("j\"\"\n", TypeWhen::RomWaitsForInput),
+            Model::Spectrum128K => ("\n", TypeWhen::AfterFrames(0)),
+        };
+        let chords = crate::keyboard::parse_key_text(keys).expect("loader keys are typeable");
+        self.typist.queue(chords, when);
+    }
+
+    /// Replaces the machine state with a snapshot.
+    pub fn load_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), MachineError> {
+        if snapshot.model != self.config.model {
+            let hint = match snapshot.model {
+                Model::Spectrum48K => "48k",
+                Model::Spectrum128K => "128k",
+            };
+            return Err(MachineError::ModelMismatch { snapshot: snapshot.model, machine: self.config.model, hint });
+        }
+        for (page, data) in snapshot.ram_pages.iter().enumerate() {
+            if let Some(data) = data {
+                self.bus.mem.ram_page_mut(page).copy_from_slice(&data[..]);
+            }
+        }
+        if let Some(value) = snapshot.port_7ffd {
+            self.bus.mem.set_7ffd_unlocked(value);
+        }
+        self.bus.border = snapshot.border & 7;
+        self.cpu = registers::load(&snapshot.regs);
+        self.armed = true;
+        Ok(())
+    }
+
+    /// Runs until a stop condition. `observer` is called at frame ends after the printer has
+    /// fed paper; returning `Some(why)` stops the run.
+    pub fn run(&mut self, stop: &StopWhen, observer: &mut dyn FnMut(&Spectrum) -> Option<String>) -> RunOutcome {
+        let start = self.bus.now;
+        let deadline = start + stop.budget_tstates;
+        for &pc in &stop.breakpoints {
+            self.bus.traps.set(pc);
+        }
+        let mut rows_seen = self.bus.printer.rows();
+        let reason = loop {
+            self.cpu.emulate(&mut self.bus);
+            if self.cpu.is_halted() {
+                self.bus.skip_to_next_frame();
+            }
+            let events = std::mem::take(&mut self.bus.events);
+            if events == 0 {
+                continue;
+            }
+            if events & EVENT_EXIT != 0 {
+                if let Some(code) = self.bus.exit_code.take() {
+                    break StopReason::ExitCode(code);
+                }
+            }
+            if events & EVENT_TRAP != 0 {
+                if let Some(reason) = self.on_trap(stop) {
+                    break reason;
+                }
+            }
+            if events & EVENT_FRAME != 0 {
+                self.typist.on_frame(&mut self.bus.matrix, std::mem::take(&mut self.input_wait_seen));
+                if self.bus.now >= deadline {
+                    break StopReason::Budget;
+                }
+                if let Some(idle) = stop.printer_idle_tstates {
+                    if self.bus.printer.idle_for(idle, self.bus.now) {
+                        break StopReason::PrinterIdle;
+                    }
+                }
+                let rows = self.bus.printer.rows();
+                if rows != rows_seen {
+                    rows_seen = rows;
+                    if let Some(why) = observer(self) {
+                        break StopReason::Observer(why);
+                    }
+                }
+            }
+        };
+        let tstates = self.bus.now - start;
+        RunOutcome { reason, tstates, secs: self.timing().secs(tstates) }
+    }
+
+    fn on_trap(&mut self, stop: &StopWhen) -> Option<StopReason> {
+        let pc = self.bus.trap_pc;
+        if pc != self.cpu.regs.get_pc() {
+            return None;
+        }
+        if stop.breakpoints.contains(&pc) {
+            return Some(StopReason::Breakpoint(pc));
+        }
+        if !self.bus.mem.basic_rom_paged() {
+            return None;
+        }
+        match pc {
+            LD_BYTES => self.serve_tape_block(),
+            WAIT_KEY1 => {
+                let in_input = self.peek(FLAGX) & 0x20 != 0;
+                if in_input || !self.armed {
+                    self.input_wait_seen = true;
+                    return None;
+                }
+                if stop.program_end && self.typist.is_idle() {
+                    return Some(StopReason::ProgramEnded { report: self.screen_line(23) });
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Serves LD-BYTES from the tape: A = flag, IX = address, DE = length, carry = LOAD.
+    fn serve_tape_block(&mut self) -> Option<StopReason> {
+        let deck = self.tape.as_mut()?;
+        let Some(block) = deck.blocks.pop_front() else {
+            return Some(StopReason::TapeEnded);
+        };
+        deck.loaded += 1;
+        let regs = &mut self.cpu.regs;
+        let wanted = regs.get_de() as usize;
+        let load = regs.get_flags() & 1 != 0;
+        let mut ok = block.flag == regs.get_acc();
+        if ok {
+            let count = wanted.min(block.data.len());
+            let mut addr = regs.get_ix();
+            if load {
+                for &byte in &block.data[..count] {
+                    self.bus.mem.write(addr, byte);
+                    addr = addr.wrapping_add(1);
+                }
+            }
+            regs.set_ix(regs.get_ix().wrapping_add(count as u16));
+            regs.set_de((wanted - count) as u16);
+            ok = block.data.len() == wanted;
+        }
+        let flags = regs.get_flags();
+        regs.set_flags(if ok { flags | 1 } else { flags & !1 });
+        // LD-BYTES leaves through SA/LD-RET, which enables interrupts.
+        regs.set_iff1(true);
+        regs.set_iff2(true);
+        self.cpu.pop_pc_from_stack(&mut self.bus);
+        if self.arm_after_tape {
+            self.armed = true;
+        }
+        None
+    }
+}
