@@ -47,7 +47,8 @@ fn block_escape(code: u8) -> String {
 /// The cell the ROM draws for block graphic `code` (0x80..=0x8F).
 pub fn block_cell(code: u8) -> Cell {
     let n = code & 0x0F;
-    let half = |left: bool, right: bool| (if left { 0xF0 } else { 0 }) | (if right { 0x0F } else { 0 });
+    let half =
+        |left: bool, right: bool| (if left { 0xF0 } else { 0 }) | (if right { 0x0F } else { 0 });
     let top = half(n & 2 != 0, n & 1 != 0);
     let bottom = half(n & 8 != 0, n & 4 != 0);
     [top, top, top, top, bottom, bottom, bottom, bottom]

@@ -12,7 +12,9 @@ pub struct Key {
     bit: u8,
 }
 
-const ROWS: [&str; 8] = ["^zxcv", "asdfg", "qwert", "12345", "09876", "poiuy", "\nlkjh", " $mnb"];
+const ROWS: [&str; 8] = [
+    "^zxcv", "asdfg", "qwert", "12345", "09876", "poiuy", "\nlkjh", " $mnb",
+];
 
 impl Key {
     pub const CAPS_SHIFT: Key = Key { row: 0, bit: 0 };
@@ -27,7 +29,10 @@ impl Key {
             return None;
         }
         ROWS.iter().enumerate().find_map(|(row, keys)| {
-            keys.chars().position(|k| k == legend).map(|bit| Key { row: row as u8, bit: bit as u8 })
+            keys.chars().position(|k| k == legend).map(|bit| Key {
+                row: row as u8,
+                bit: bit as u8,
+            })
         })
     }
 }
@@ -38,10 +43,31 @@ pub struct Chord(pub Vec<Key>);
 
 /// SYMBOL SHIFT combinations that type a character in L/C mode (48K keyboard legends).
 const SYMBOLS: &[(char, char)] = &[
-    ('!', '1'), ('@', '2'), ('#', '3'), ('$', '4'), ('%', '5'), ('&', '6'), ('\'', '7'),
-    ('(', '8'), (')', '9'), ('_', '0'), ('<', 'r'), ('>', 't'), (';', 'o'), ('"', 'p'),
-    ('^', 'h'), ('-', 'j'), ('+', 'k'), ('=', 'l'), (':', 'z'), ('£', 'x'), ('?', 'c'),
-    ('/', 'v'), ('*', 'b'), (',', 'n'), ('.', 'm'),
+    ('!', '1'),
+    ('@', '2'),
+    ('#', '3'),
+    ('$', '4'),
+    ('%', '5'),
+    ('&', '6'),
+    ('\'', '7'),
+    ('(', '8'),
+    (')', '9'),
+    ('_', '0'),
+    ('<', 'r'),
+    ('>', 't'),
+    (';', 'o'),
+    ('"', 'p'),
+    ('^', 'h'),
+    ('-', 'j'),
+    ('+', 'k'),
+    ('=', 'l'),
+    (':', 'z'),
+    ('£', 'x'),
+    ('?', 'c'),
+    ('/', 'v'),
+    ('*', 'b'),
+    (',', 'n'),
+    ('.', 'm'),
 ];
 
 /// Named keys inside `{...}` in key text.
@@ -90,9 +116,16 @@ pub fn parse_key_text(text: &str) -> Result<Vec<Chord>, KeyTextError> {
             }
             named_chord(&name)?
         } else if let Some(key) = Key::plain(c) {
-            if c.is_ascii_uppercase() { vec![Key::CAPS_SHIFT, key] } else { vec![key] }
+            if c.is_ascii_uppercase() {
+                vec![Key::CAPS_SHIFT, key]
+            } else {
+                vec![key]
+            }
         } else if let Some((_, base)) = SYMBOLS.iter().find(|(sym, _)| *sym == c) {
-            vec![Key::SYMBOL_SHIFT, Key::plain(*base).expect("symbol table names real keys")]
+            vec![
+                Key::SYMBOL_SHIFT,
+                Key::plain(*base).expect("symbol table names real keys"),
+            ]
         } else {
             return Err(KeyTextError::Untypeable(c));
         };
@@ -114,10 +147,17 @@ fn named_chord(name: &str) -> Result<Vec<Key>, KeyTextError> {
     };
     shifted("SS+", Key::SYMBOL_SHIFT)
         .or_else(|| shifted("CS+", Key::CAPS_SHIFT))
-        .or_else(|| (upper.len() == 1).then(|| Key::plain(upper.chars().next()?).map(|k| vec![k])).flatten())
+        .or_else(|| {
+            (upper.len() == 1)
+                .then(|| Key::plain(upper.chars().next()?).map(|k| vec![k]))
+                .flatten()
+        })
         .ok_or_else(|| {
             let names: Vec<&str> = NAMED.iter().map(|(n, _)| *n).collect();
-            KeyTextError::UnknownName(name.to_string(), format!("{}, SS+k, CS+k", names.join(", ")))
+            KeyTextError::UnknownName(
+                name.to_string(),
+                format!("{}, SS+k, CS+k", names.join(", ")),
+            )
         })
 }
 
@@ -190,7 +230,10 @@ pub struct Typist {
 
 impl Typist {
     pub fn queue(&mut self, chords: Vec<Chord>, when: TypeWhen) {
-        self.queue.push_back(Pending { chords: chords.into(), when });
+        self.queue.push_back(Pending {
+            chords: chords.into(),
+            when,
+        });
     }
 
     pub fn is_idle(&self) -> bool {
@@ -216,7 +259,9 @@ impl Typist {
             self.gap -= 1;
             return;
         }
-        let Some(front) = self.queue.front_mut() else { return };
+        let Some(front) = self.queue.front_mut() else {
+            return;
+        };
         if !self.started {
             let ready = match front.when {
                 TypeWhen::AfterFrames(n) => {
@@ -254,7 +299,10 @@ mod tests {
         assert_eq!(chords.len(), 5);
         assert_eq!(chords[0].0, vec![Key::plain('a').unwrap()]);
         assert_eq!(chords[1].0, vec![Key::CAPS_SHIFT, Key::plain('b').unwrap()]);
-        assert_eq!(chords[3].0, vec![Key::SYMBOL_SHIFT, Key::plain('p').unwrap()]);
+        assert_eq!(
+            chords[3].0,
+            vec![Key::SYMBOL_SHIFT, Key::plain('p').unwrap()]
+        );
         assert_eq!(chords[4].0, vec![Key::ENTER]);
         assert_eq!(parse_key_text("\n").unwrap()[0].0, vec![Key::ENTER]);
     }
@@ -262,7 +310,9 @@ mod tests {
     #[test]
     fn bad_key_text_is_named() {
         assert_eq!(parse_key_text("~"), Err(KeyTextError::Untypeable('~')));
-        assert!(matches!(parse_key_text("{NOPE}"), Err(KeyTextError::UnknownName(n, _)) if n == "NOPE"));
+        assert!(
+            matches!(parse_key_text("{NOPE}"), Err(KeyTextError::UnknownName(n, _)) if n == "NOPE")
+        );
         assert_eq!(parse_key_text("{ENTER"), Err(KeyTextError::Unclosed));
     }
 

@@ -12,7 +12,9 @@ pub mod printer;
 pub mod rom;
 pub mod screen;
 
-pub use machine::{MachineConfig, MachineError, RunOutcome, Spectrum, StopReason, StopWhen, Timing};
+pub use machine::{
+    MachineConfig, MachineError, RunOutcome, Spectrum, StopReason, StopWhen, Timing,
+};
 pub use rom::RomSource;
 
 /// Which Spectrum.

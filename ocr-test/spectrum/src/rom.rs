@@ -52,7 +52,12 @@ pub enum RomError {
     #[error("ROM file {path} cannot be read: {reason}")]
     Unreadable { path: PathBuf, reason: String },
     #[error("ROM file {path} is {size} bytes; the {model} needs {expected}")]
-    WrongSize { path: PathBuf, size: usize, model: &'static str, expected: &'static str },
+    WrongSize {
+        path: PathBuf,
+        size: usize,
+        model: &'static str,
+        expected: &'static str,
+    },
     #[error("OpenSE BASIC is a 48K ROM: use --machine 48k with --rom opense")]
     OpenSeNot128,
 }
@@ -62,9 +67,11 @@ pub fn load_roms(model: Model, source: &RomSource) -> Result<Vec<RomImage>, RomE
     match (source, model) {
         (RomSource::Sinclair, Model::Spectrum48K) => Ok(vec![*SINCLAIR_48]),
         (RomSource::Sinclair, Model::Spectrum128K) => Ok(vec![*SINCLAIR_128_0, *SINCLAIR_128_1]),
-        (RomSource::OpenSe, Model::Spectrum48K) => {
-            read_rom_file(Path::new(OPENSE_PATH), model, "install it with `apt-get install opense-basic`")
-        }
+        (RomSource::OpenSe, Model::Spectrum48K) => read_rom_file(
+            Path::new(OPENSE_PATH),
+            model,
+            "install it with `apt-get install opense-basic`",
+        ),
         (RomSource::OpenSe, Model::Spectrum128K) => Err(RomError::OpenSeNot128),
         (RomSource::File(path), _) => read_rom_file(path, model, "check the --rom path"),
     }
@@ -72,15 +79,26 @@ pub fn load_roms(model: Model, source: &RomSource) -> Result<Vec<RomImage>, RomE
 
 fn read_rom_file(path: &Path, model: Model, hint: &str) -> Result<Vec<RomImage>, RomError> {
     let bytes = std::fs::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => RomError::Missing { path: path.into(), hint: hint.into() },
-        _ => RomError::Unreadable { path: path.into(), reason: e.to_string() },
+        std::io::ErrorKind::NotFound => RomError::Missing {
+            path: path.into(),
+            hint: hint.into(),
+        },
+        _ => RomError::Unreadable {
+            path: path.into(),
+            reason: e.to_string(),
+        },
     })?;
     let (count, model_name, expected) = match model {
         Model::Spectrum48K => (1, "48K", "16384 bytes"),
         Model::Spectrum128K => (2, "128K", "32768 bytes (ROM 0 then ROM 1)"),
     };
     if bytes.len() != count * ROM_SIZE {
-        return Err(RomError::WrongSize { path: path.into(), size: bytes.len(), model: model_name, expected });
+        return Err(RomError::WrongSize {
+            path: path.into(),
+            size: bytes.len(),
+            model: model_name,
+            expected,
+        });
     }
     Ok(bytes
         .chunks_exact(ROM_SIZE)

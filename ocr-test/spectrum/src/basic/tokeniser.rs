@@ -11,7 +11,8 @@
 //! * Digits inside a variable name (`is48`, `x1234`) never start a hidden number.
 //! * `REM` after a word containing "rem" (`LET premium=1: REM ...`) still stops keyword
 //!   matching, and `CLOSE #a`/`OPEN #s` are tokenised when a letter follows the `#`.
-//! * Input zmakebas would hang on, warn about or copy through blindly is an error instead.
+//! * Input zmakebas would hang on (`1e400`, a final `\`), warn about (unknown escapes) or
+//!   quietly mangle (`BIN 102`, a number too small for exponent byte 1) is an error instead.
 //!
 //! Also accepted: CRLF line ends, whitespace-only lines (skipped), `£` and `©` in UTF-8.
 
@@ -91,7 +92,7 @@ pub enum TokeniseError {
 
     #[error(
         "line {line}: number {text} is too small for the Spectrum (smallest non-zero about \
-         5.9e-39): write 0 instead"
+         2.9e-39): write 0 instead"
     )]
     NumberTooSmall { line: usize, text: String },
 
@@ -422,12 +423,11 @@ impl LogicalLine {
         // Lower-cased copy with string contents blanked, so keywords in strings never match.
         let mut lc = vec![0u8; self.buf.len()];
         let mut in_quotes = false;
-        for i in body..end {
-            let c = self.buf[i];
+        for (l, &c) in lc[body..end].iter_mut().zip(&self.buf[body..end]) {
             if c == b'"' {
                 in_quotes = !in_quotes;
             }
-            lc[i] = if in_quotes && c != b'"' {
+            *l = if in_quotes && c != b'"' {
                 b' '
             } else {
                 c.to_ascii_lowercase()
@@ -447,9 +447,7 @@ impl LogicalLine {
                 if lc[p + 3] == b' ' {
                     self.buf[p + 3] = CONSUMED;
                 }
-                for b in &mut lc[p..end] {
-                    *b = 0;
-                }
+                lc[p..end].fill(0);
                 break;
             }
             from = p + 3;
@@ -471,10 +469,8 @@ impl LogicalLine {
                     if operator || (left_ok && right_ok) {
                         self.buf[p] = code;
                         lc[p] = code;
-                        for i in p + 1..p + len {
-                            self.buf[i] = CONSUMED;
-                            lc[i] = CONSUMED;
-                        }
+                        self.buf[p + 1..p + len].fill(CONSUMED);
+                        lc[p + 1..p + len].fill(CONSUMED);
                         let mut f = len;
                         while self.buf[p + f] == b' ' {
                             self.buf[p + f] = CONSUMED;
@@ -502,6 +498,7 @@ impl LogicalLine {
         let mut in_rem = false;
         let mut quote_opened = body;
         let mut def_fn = DefFn::Off;
+        let mut number_end = 0;
         let mut p = body;
         while buf[p] != 0 {
             let c = buf[p];
@@ -524,9 +521,11 @@ impl LogicalLine {
                 continue;
             }
             let prev = buf[p - 1];
+            // A digit that is not the end of a number belongs to a name like is48.
+            let in_name = prev.is_ascii_alphabetic() || (prev.is_ascii_digit() && p != number_end);
             if !in_rem
                 && !in_quotes
-                && !prev.is_ascii_alphanumeric()
+                && !in_name
                 && (c.is_ascii_digit() || (c == b'.' && buf[p + 1].is_ascii_digit()))
             {
                 let line = self.source_line(p);
@@ -552,6 +551,7 @@ impl LogicalLine {
                 out.push(NUMBER_MARKER);
                 out.extend_from_slice(&encoded);
                 p = end;
+                number_end = end;
                 continue;
             }
             def_fn = def_fn.step(c, &mut out);
@@ -706,7 +706,7 @@ fn word_at(buf: &[u8], p: usize) -> String {
         .iter()
         .position(|b| !(b.is_ascii_alphanumeric() || *b == b'.'))
         .map_or(buf.len(), |i| p + i);
-    String::from_utf8_lossy(&buf[p..end.max(p + 1).min(buf.len())]).into_owned()
+    String::from_utf8_lossy(&buf[p..end]).into_owned()
 }
 
 /// `\{...}` contents: decimal, 0x hex or 0 octal like C's strtoul, 0..=255.
@@ -900,4 +900,827 @@ fn encode_number(value: f64) -> Result<[u8; 5], NumberRange> {
     mantissa &= 0x7FFF_FFFF;
     let [m0, m1, m2, m3] = mantissa.to_be_bytes();
     Ok([(128 + exp) as u8, m0, m1, m2, m3])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> TokeniseOptions {
+        TokeniseOptions::default()
+    }
+
+    /// The body (after the 4-byte header) of a one-line program, header checked.
+    fn body(source: &str) -> Vec<u8> {
+        let program = tokenise(source, &opts()).unwrap_or_else(|e| panic!("{source:?}: {e}"));
+        let bytes = program.bytes;
+        assert!(bytes.len() >= 5, "{source:?}: {bytes:02X?}");
+        let len = usize::from(u16::from_le_bytes([bytes[2], bytes[3]]));
+        assert_eq!(len, bytes.len() - 4, "{source:?}: one line, length field");
+        assert_eq!(bytes.last(), Some(&0x0D));
+        bytes[4..].to_vec()
+    }
+
+    fn err(source: &str) -> TokeniseError {
+        match tokenise(source, &opts()) {
+            Ok(p) => panic!("{source:?} should fail, gave {:02X?}", p.bytes),
+            Err(e) => e,
+        }
+    }
+
+    /// `text` followed by its hidden number.
+    fn num(text: &str, hidden: [u8; 5]) -> Vec<u8> {
+        let mut v = text.as_bytes().to_vec();
+        v.push(0x0E);
+        v.extend_from_slice(&hidden);
+        v
+    }
+
+    fn cat(parts: &[&[u8]]) -> Vec<u8> {
+        parts.concat()
+    }
+
+    /// The value of five hidden bytes as the ROM reads them.
+    fn decode(b: [u8; 5]) -> f64 {
+        if b[0] == 0 {
+            let n = f64::from(u16::from_le_bytes([b[2], b[3]]));
+            return if b[1] == 0xFF { n - 65536.0 } else { n };
+        }
+        let mantissa = u32::from_be_bytes([b[1] | 0x80, b[2], b[3], b[4]]);
+        f64::from(mantissa) / 2f64.powi(32) * 2f64.powi(i32::from(b[0]) - 128)
+    }
+
+    fn hidden_of(source: &str) -> [u8; 5] {
+        let b = body(source);
+        let i = b.iter().position(|&x| x == 0x0E).expect("a hidden number");
+        b[i + 1..i + 6].try_into().unwrap()
+    }
+
+    // ---- numbers ----
+
+    #[test]
+    fn small_integers_use_the_integer_form() {
+        assert_eq!(
+            body("10 PRINT 0"),
+            cat(&[&[0xF5], &num("0", [0; 5]), &[0x0D]])
+        );
+        assert_eq!(hidden_of("10 PRINT 1"), [0, 0, 1, 0, 0]);
+        assert_eq!(hidden_of("10 PRINT 256"), [0, 0, 0, 1, 0]);
+        assert_eq!(hidden_of("10 PRINT 65535"), [0, 0, 0xFF, 0xFF, 0]);
+        assert_eq!(hidden_of("10 PRINT 00012"), [0, 0, 12, 0, 0]);
+        assert_eq!(hidden_of("10 PRINT 3.0"), [0, 0, 3, 0, 0]);
+    }
+
+    #[test]
+    fn the_sign_stays_in_the_text_not_the_hidden_number() {
+        assert_eq!(
+            body("10 PRINT -5"),
+            cat(&[&[0xF5], &num("-5", [0, 0, 5, 0, 0]), &[0x0D]])
+        );
+        assert_eq!(
+            body("10 PRINT 2*-3"),
+            cat(&[
+                &[0xF5],
+                &num("2", [0, 0, 2, 0, 0]),
+                b"*",
+                &num("-3", [0, 0, 3, 0, 0]),
+                &[0x0D]
+            ])
+        );
+        // 65536 = 0.5 * 2^17: exponent 128+17, mantissa 0.5 with the sign bit cleared.
+        assert_eq!(hidden_of("10 PRINT -65536"), [0x91, 0, 0, 0, 0]);
+        assert_eq!(hidden_of("10 PRINT -65535"), [0, 0, 0xFF, 0xFF, 0]);
+    }
+
+    #[test]
+    fn other_numbers_use_exponent_and_mantissa() {
+        assert_eq!(hidden_of("10 PRINT 65536"), [0x91, 0, 0, 0, 0]);
+        // From the zmakebas man page.
+        assert_eq!(hidden_of("10 PRINT 0.5"), [0x80, 0, 0, 0, 0]);
+        assert_eq!(hidden_of("10 PRINT .5"), [0x80, 0, 0, 0, 0]);
+        // 1.5 = 0.75 * 2^1.
+        assert_eq!(hidden_of("10 PRINT 1.5"), [0x81, 0x40, 0, 0, 0]);
+        // 65535.5 / 65536 = 0xFFFF8000 / 2^32.
+        assert_eq!(hidden_of("10 PRINT 65535.5"), [0x90, 0x7F, 0xFF, 0x80, 0]);
+        // 1e10 = 0x2540BE400, 34 bits: mantissa 0x9502F900.
+        assert_eq!(hidden_of("10 PRINT 1e10"), [0xA2, 0x15, 0x02, 0xF9, 0x00]);
+        assert_eq!(hidden_of("10 PRINT 1E+10"), [0xA2, 0x15, 0x02, 0xF9, 0x00]);
+        // 0.1 rounds up in the last bit, as the ROM has it.
+        assert_eq!(hidden_of("10 PRINT 0.1"), [0x7D, 0x4C, 0xCC, 0xCC, 0xCD]);
+    }
+
+    #[test]
+    fn number_text_is_kept_as_typed() {
+        assert_eq!(
+            body("10 PRINT 1.e2;2.5E-3"),
+            cat(&[
+                &[0xF5],
+                &num("1.e2", [0, 0, 100, 0, 0]),
+                b";",
+                &num("2.5E-3", encode_number(2.5e-3).ok().unwrap()),
+                &[0x0D]
+            ])
+        );
+        // `1e` is not an exponent: the e stays a letter.
+        assert_eq!(
+            body("10 PRINT 1e"),
+            cat(&[&[0xF5], &num("1", [0, 0, 1, 0, 0]), b"e", &[0x0D]])
+        );
+    }
+
+    #[test]
+    fn hidden_numbers_read_back_close_to_the_text() {
+        for text in [
+            "3.14159",
+            "0.1",
+            "1e-5",
+            "123456789",
+            "4294967295",
+            "4294967296",
+            "1.7e38",
+            "5e-39",
+            "99999.99",
+            "0.000001",
+            "2.5",
+            "1e30",
+            "65535.9",
+        ] {
+            let want: f64 = text.parse().unwrap();
+            let got = decode(hidden_of(&format!("10 PRINT {text}")));
+            let error = ((got - want) / want).abs();
+            assert!(error <= 2f64.powi(-31), "{text}: read back as {got}");
+        }
+    }
+
+    #[test]
+    fn bin_numbers_get_their_value() {
+        assert_eq!(
+            body("10 PRINT BIN 101"),
+            cat(&[&[0xF5, 0xC4], &num("101", [0, 0, 5, 0, 0]), &[0x0D]])
+        );
+        assert_eq!(hidden_of("10 PRINT BIN 0"), [0; 5]);
+        assert_eq!(hidden_of("10 PRINT bin 11111111"), [0, 0, 0xFF, 0, 0]);
+        assert_eq!(
+            hidden_of("10 PRINT BIN 1111111111111111"),
+            [0, 0, 0xFF, 0xFF, 0]
+        );
+        assert_eq!(
+            hidden_of("10 PRINT BIN 10000000000000000"),
+            [0x91, 0, 0, 0, 0]
+        );
+        assert_eq!(
+            body("10 PRINT BIN 0xFF"),
+            cat(&[&[0xF5, 0xC4], &num("0xFF", [0, 0, 0xFF, 0, 0]), &[0x0D]])
+        );
+        assert_eq!(hidden_of("10 PRINT BIN 0x10000"), [0x91, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn c_hex_numbers_are_read_like_strtod() {
+        assert_eq!(
+            body("10 PRINT 0x10"),
+            cat(&[&[0xF5], &num("0x10", [0, 0, 16, 0, 0]), &[0x0D]])
+        );
+        assert_eq!(hidden_of("10 PRINT 0x1.8p1"), [0, 0, 3, 0, 0]);
+        // 0x without hex digits is just 0 and a letter.
+        assert_eq!(
+            body("10 PRINT 0xg"),
+            cat(&[&[0xF5], &num("0", [0; 5]), b"xg", &[0x0D]])
+        );
+    }
+
+    #[test]
+    fn digits_in_names_are_not_numbers() {
+        assert_eq!(
+            body("10 LET a1=2"),
+            cat(&[&[0xF1], b"a1=", &num("2", [0, 0, 2, 0, 0]), &[0x0D]])
+        );
+        assert_eq!(body("10 PRINT is48"), cat(&[&[0xF5], b"is48", &[0x0D]]));
+        // After a number, a following number is still a number.
+        assert_eq!(
+            body("10 DATA 1.5.25"),
+            cat(&[
+                &[0xE4],
+                &num("1.5", [0x81, 0x40, 0, 0, 0]),
+                &num(".25", [0x7F, 0, 0, 0, 0]),
+                &[0x0D]
+            ])
+        );
+    }
+
+    #[test]
+    fn a_body_starting_with_a_number_works_with_or_without_a_space() {
+        assert_eq!(
+            body("10 .5"),
+            cat(&[&num(".5", [0x80, 0, 0, 0, 0]), &[0x0D]])
+        );
+        assert_eq!(
+            body("10.5"),
+            cat(&[&num(".5", [0x80, 0, 0, 0, 0]), &[0x0D]])
+        );
+    }
+
+    // ---- keywords ----
+
+    /// The 48K token table from the Spectrum manual, 0xA5 upwards.
+    const MANUAL_TOKENS: [&str; 91] = [
+        "RND",
+        "INKEY$",
+        "PI",
+        "FN",
+        "POINT",
+        "SCREEN$",
+        "ATTR",
+        "AT",
+        "TAB",
+        "VAL$",
+        "CODE",
+        "VAL",
+        "LEN",
+        "SIN",
+        "COS",
+        "TAN",
+        "ASN",
+        "ACS",
+        "ATN",
+        "LN",
+        "EXP",
+        "INT",
+        "SQR",
+        "SGN",
+        "ABS",
+        "PEEK",
+        "IN",
+        "USR",
+        "STR$",
+        "CHR$",
+        "NOT",
+        "BIN",
+        "OR",
+        "AND",
+        "<=",
+        ">=",
+        "<>",
+        "LINE",
+        "THEN",
+        "TO",
+        "STEP",
+        "DEF FN",
+        "CAT",
+        "FORMAT",
+        "MOVE",
+        "ERASE",
+        "OPEN #",
+        "CLOSE #",
+        "MERGE",
+        "VERIFY",
+        "BEEP",
+        "CIRCLE",
+        "INK",
+        "PAPER",
+        "FLASH",
+        "BRIGHT",
+        "INVERSE",
+        "OVER",
+        "OUT",
+        "LPRINT",
+        "LLIST",
+        "STOP",
+        "READ",
+        "DATA",
+        "RESTORE",
+        "NEW",
+        "BORDER",
+        "CONTINUE",
+        "DIM",
+        "REM",
+        "FOR",
+        "GO TO",
+        "GO SUB",
+        "INPUT",
+        "LOAD",
+        "LIST",
+        "LET",
+        "PAUSE",
+        "NEXT",
+        "POKE",
+        "PRINT",
+        "PLOT",
+        "RUN",
+        "SAVE",
+        "RANDOMIZE",
+        "IF",
+        "CLS",
+        "DRAW",
+        "CLEAR",
+        "RETURN",
+        "COPY",
+    ];
+
+    #[test]
+    fn every_48k_keyword_gets_its_token() {
+        for (i, name) in MANUAL_TOKENS.iter().enumerate() {
+            let code = 0xA5 + i as u8;
+            for text in [name.to_string(), name.to_lowercase()] {
+                let b = body(&format!("10 {text} "));
+                assert_eq!(b[0], code, "{text:?} gives {:02X?}", b);
+                assert!(b[1..].iter().all(|&x| x < 0x80), "{text:?}: one token only");
+            }
+        }
+        // zmakebas also knows the two 128K keywords.
+        assert_eq!(body("10 PLAY \"a\"")[0], 0xA4);
+        assert_eq!(body("10 SPECTRUM")[0], 0xA3);
+    }
+
+    #[test]
+    fn alternative_spellings_and_any_case() {
+        for text in ["GO TO 10", "goto 10", "GoTo 10", "go to 10"] {
+            assert_eq!(
+                body(&format!("5 {text}")),
+                cat(&[&[0xEC], &num("10", [0, 0, 10, 0, 0]), &[0x0D]]),
+                "{text}"
+            );
+        }
+        assert_eq!(body("5 gosub 1")[0], 0xED);
+        assert_eq!(body("5 GO SUB 1")[0], 0xED);
+        assert_eq!(body("5 randomise")[0], 0xF9);
+        assert_eq!(body("5 RANDOMIZE")[0], 0xF9);
+        assert_eq!(body("5 deffn a()=1")[0], 0xCE);
+        assert_eq!(body("5 pRiNt")[0], 0xF5);
+    }
+
+    #[test]
+    fn keywords_inside_words_are_left_alone() {
+        assert_eq!(
+            body("10 LET total=1")[..7],
+            [0xF1, b't', b'o', b't', b'a', b'l', b'=']
+        );
+        assert_eq!(body("10 PRINT attr"), [0xF5, 0xAB, 0x0D]);
+        // Documented zmakebas limitation: CHR$ needs a space or bracket after it.
+        assert_eq!(body("10 PRINT CHR$a"), cat(&[&[0xF5], b"CHR$a", &[0x0D]]));
+        // Operators need no separation.
+        assert_eq!(
+            body("10 IF a<>b THEN STOP"),
+            [0xFA, b'a', 0xC9, b'b', 0xCB, 0xE2, 0x0D]
+        );
+        assert_eq!(body("10 IF a<=b OR a>=b THEN STOP")[2], 0xC7);
+    }
+
+    #[test]
+    fn val_dollar_is_its_own_token() {
+        assert_eq!(
+            body("10 PRINT VAL$ \"1\""),
+            [0xF5, 0xAE, b'"', b'1', b'"', 0x0D]
+        );
+        assert_eq!(
+            body("10 PRINT VAL \"1\""),
+            [0xF5, 0xB0, b'"', b'1', b'"', 0x0D]
+        );
+    }
+
+    #[test]
+    fn streams_after_open_close_print() {
+        assert_eq!(
+            body("10 OPEN #4,\"k\""),
+            cat(&[&[0xD3], &num("4", [0, 0, 4, 0, 0]), b",\"k\"", &[0x0D]])
+        );
+        assert_eq!(body("10 close#4")[0], 0xD4);
+        assert_eq!(body("10 CLOSE #s"), [0xD4, b's', 0x0D]);
+        assert_eq!(
+            body("10 PRINT #3;\"x\""),
+            cat(&[
+                &[0xF5, b'#'],
+                &num("3", [0, 0, 3, 0, 0]),
+                b";\"x\"",
+                &[0x0D]
+            ])
+        );
+    }
+
+    #[test]
+    fn def_fn_parameters_get_hidden_slots() {
+        const SLOT: [u8; 6] = [0x0E, 0, 0, 0, 0, 0];
+        assert_eq!(
+            body("10 DEF FN f(x)=x"),
+            cat(&[&[0xCE], b"f(x", &SLOT, b")=x", &[0x0D]])
+        );
+        assert_eq!(
+            body("10 DEF FN g$(a$, b) = a$"),
+            cat(&[&[0xCE], b"g$(a$", &SLOT, b",b", &SLOT, b")=a$", &[0x0D]])
+        );
+        assert_eq!(
+            body("10 DEF FN z()=1"),
+            cat(&[&[0xCE], b"z()=", &num("1", [0, 0, 1, 0, 0]), &[0x0D]])
+        );
+        // FN calls are not definitions.
+        assert_eq!(
+            body("10 PRINT FN f(x)"),
+            cat(&[&[0xF5, 0xA8], b"f(x)", &[0x0D]])
+        );
+    }
+
+    // ---- strings and REM ----
+
+    #[test]
+    fn strings_are_copied_verbatim() {
+        assert_eq!(
+            body("10 PRINT \"GO TO 10  rem 1e5\""),
+            cat(&[&[0xF5], b"\"GO TO 10  rem 1e5\"", &[0x0D]])
+        );
+        assert_eq!(
+            body("10 PRINT \"a\"\"b\""),
+            cat(&[&[0xF5], b"\"a\"\"b\"", &[0x0D]])
+        );
+        assert_eq!(
+            body("10 PRINT  \" a \" ;  x"),
+            cat(&[&[0xF5], b"\" a \";x", &[0x0D]])
+        );
+        // zmakebas drops tabs everywhere, strings included.
+        assert_eq!(
+            body("10 PRINT \"a\tb\""),
+            cat(&[&[0xF5], b"\"ab\"", &[0x0D]])
+        );
+    }
+
+    #[test]
+    fn nothing_after_rem_is_tokenised() {
+        assert_eq!(
+            body("10 REM PRINT 1: GO TO 5"),
+            cat(&[&[0xEA], b"PRINT 1: GO TO 5", &[0x0D]])
+        );
+        // REM eats one space only.
+        assert_eq!(body("10 rem  x"), cat(&[&[0xEA], b" x", &[0x0D]]));
+        assert_eq!(body("10 REM"), [0xEA, 0x0D]);
+        assert_eq!(
+            body("10 PRINT 1: REM go to"),
+            cat(&[
+                &[0xF5],
+                &num("1", [0, 0, 1, 0, 0]),
+                b":",
+                &[0xEA],
+                b"go to",
+                &[0x0D]
+            ])
+        );
+        assert_eq!(
+            body("10 LET premium=1: REM print"),
+            cat(&[
+                &[0xF1],
+                b"premium=",
+                &num("1", [0, 0, 1, 0, 0]),
+                b":",
+                &[0xEA],
+                b"print",
+                &[0x0D]
+            ])
+        );
+        assert_eq!(body("10 REMARK"), cat(&[b"REMARK", &[0x0D]]));
+        // An odd quote in a REM is fine.
+        assert_eq!(body("10 REM it\"s"), cat(&[&[0xEA], b"it\"s", &[0x0D]]));
+        // Escapes still work in REM (zmakebas 1.2).
+        assert_eq!(body("10 REM \\a"), [0xEA, 0x90, 0x0D]);
+    }
+
+    // ---- escapes and characters ----
+
+    #[test]
+    fn udg_escapes() {
+        let letters = "abcdefghijklmnopqrstu";
+        let source = format!(
+            "10 PRINT \"{}\"",
+            letters
+                .chars()
+                .map(|c| format!("\\{c}"))
+                .collect::<String>()
+        );
+        let want: Vec<u8> = (0x90..=0xA4).collect();
+        assert_eq!(body(&source), cat(&[&[0xF5, b'"'], &want, &[b'"', 0x0D]]));
+        assert_eq!(
+            body("10 PRINT \"\\A\\U\""),
+            [0xF5, b'"', 0x90, 0xA4, b'"', 0x0D]
+        );
+    }
+
+    #[test]
+    fn block_graphic_escapes_follow_the_rom_quadrant_bits() {
+        // ROM: bit 0 top right, bit 1 top left, bit 2 bottom right, bit 3 bottom left.
+        let quarters = [(' ', 0, 0), ('\'', 1, 0), ('.', 0, 1), (':', 1, 1)];
+        for &(left, lt, lb) in &quarters {
+            for &(right, rt, rb) in &quarters {
+                let code = 0x80 | rt | (lt << 1) | (rb << 2) | (lb << 3);
+                let source = format!("10 PRINT \"\\{left}{right}\"");
+                assert_eq!(body(&source), [0xF5, b'"', code, b'"', 0x0D], "{source}");
+            }
+        }
+        // Outside strings too.
+        assert_eq!(body("10 PRINT \\':"), [0xF5, 0x87, 0x0D]);
+    }
+
+    #[test]
+    fn other_escapes_and_characters() {
+        assert_eq!(
+            body("10 PRINT \"\\*\\\\\\@\""),
+            cat(&[&[0xF5], b"\"", &[0x7F], b"\\@\"", &[0x0D]])
+        );
+        for code in ["16", "0x10", "0X10", "020", " 16 "] {
+            assert_eq!(
+                body(&format!("10 PRINT \"\\{{{code}}}\"")),
+                [0xF5, b'"', 16, b'"', 0x0D],
+                "{code}"
+            );
+        }
+        assert_eq!(
+            body("10 PRINT \"\\{255}\\{0}\""),
+            [0xF5, b'"', 255, 0, b'"', 0x0D]
+        );
+        assert_eq!(
+            body("10 PRINT \"£`©\""),
+            [0xF5, b'"', 0x60, 0x60, 0x7F, b'"', 0x0D]
+        );
+    }
+
+    // ---- program layout ----
+
+    #[test]
+    fn line_header_is_big_endian_number_little_endian_length() {
+        let p = tokenise("300 CLS\n9999 STOP\n", &opts()).unwrap();
+        assert_eq!(
+            p.bytes,
+            [0x01, 0x2C, 2, 0, 0xFB, 0x0D, 0x27, 0x0F, 2, 0, 0xE2, 0x0D]
+        );
+        assert_eq!(p.autostart, None);
+        let long = format!("10 REM {}", "x".repeat(300));
+        let p = tokenise(&long, &opts()).unwrap();
+        assert_eq!(&p.bytes[..4], &[0, 10, 0x2E, 0x01]); // 1 + 300 + 1 = 302
+    }
+
+    #[test]
+    fn comments_blank_lines_crlf_and_continuations() {
+        let plain = tokenise("10 CLS\n20 PRINT 1;2\n", &opts()).unwrap();
+        let fancy = "# comment\n\n10 CLS\r\n   \n\t\n# 15 not a line\n20 PRINT 1;\\\n2";
+        assert_eq!(tokenise(fancy, &opts()).unwrap(), plain);
+        assert_eq!(
+            tokenise("\u{FEFF}10 CLS\n20 PRINT 1;2", &opts()).unwrap(),
+            plain
+        );
+        assert_eq!(tokenise("", &opts()).unwrap().bytes, Vec::<u8>::new());
+        // Line 0 is allowed, as in zmakebas.
+        assert_eq!(
+            tokenise("0 CLS", &opts()).unwrap().bytes,
+            [0, 0, 2, 0, 0xFB, 0x0D]
+        );
+    }
+
+    #[test]
+    fn autostart_is_passed_through() {
+        let p = tokenise(
+            "10 CLS",
+            &TokeniseOptions {
+                autostart: Some(10),
+            },
+        )
+        .unwrap();
+        assert_eq!(p.autostart, Some(10));
+        let p = tokenise("10 CLS", &TokeniseOptions { autostart: Some(0) }).unwrap();
+        assert_eq!(p.autostart, Some(0));
+    }
+
+    // ---- errors ----
+
+    #[test]
+    fn missing_line_number() {
+        let e = err("# c\n\nPRINT 1");
+        assert_eq!(e, TokeniseError::MissingLineNumber { line: 3 });
+        assert!(e.to_string().starts_with("line 3: no line number"), "{e}");
+        assert!(matches!(
+            err("  #x"),
+            TokeniseError::MissingLineNumber { line: 1 }
+        ));
+    }
+
+    #[test]
+    fn line_number_out_of_range() {
+        let e = err("10 CLS\n10000 CLS");
+        assert_eq!(
+            e,
+            TokeniseError::LineNumberOutOfRange {
+                line: 2,
+                number: "10000".into()
+            }
+        );
+        assert!(
+            e.to_string().contains("10000 is out of range 0..=9999"),
+            "{e}"
+        );
+        assert!(matches!(
+            err("99999999999999999999999 CLS"),
+            TokeniseError::LineNumberOutOfRange { line: 1, .. }
+        ));
+    }
+
+    #[test]
+    fn line_numbers_must_increase() {
+        let e = err("20 CLS\n10 CLS");
+        assert_eq!(
+            e,
+            TokeniseError::LineNumberNotIncreasing {
+                line: 2,
+                number: 10,
+                previous: 20
+            }
+        );
+        assert!(e.to_string().contains("must increase"), "{e}");
+        assert!(matches!(
+            err("10 CLS\n10 CLS"),
+            TokeniseError::LineNumberNotIncreasing { .. }
+        ));
+    }
+
+    #[test]
+    fn unterminated_string() {
+        let e = err("10 CLS\n20 PRINT \"abc");
+        assert_eq!(e, TokeniseError::UnterminatedString { line: 2 });
+        assert!(e.to_string().contains("add the closing \""), "{e}");
+        // The opening quote's line is reported across continuations.
+        assert_eq!(
+            err("10 PRINT 1;\\\n\"abc"),
+            TokeniseError::UnterminatedString { line: 2 }
+        );
+    }
+
+    #[test]
+    fn unknown_escapes() {
+        let e = err("10 CLS\n\n\n20 PRINT \"\\x\"");
+        assert_eq!(
+            e,
+            TokeniseError::UnknownEscape {
+                line: 4,
+                escape: "\\x".into()
+            }
+        );
+        let text = e.to_string();
+        assert!(
+            text.starts_with("line 4: unknown escape \\x: use \\a..\\u for UDGs"),
+            "{text}"
+        );
+        assert!(text.contains("\\{n}"), "{text}");
+        for bad in ["\\v", "\\z", "\\1", "\\\""] {
+            assert!(
+                matches!(
+                    err(&format!("10 PRINT \"{bad}\"")),
+                    TokeniseError::UnknownEscape { .. }
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_block_graphic() {
+        let e = err("10 PRINT \"\\'x\"");
+        assert_eq!(
+            e,
+            TokeniseError::BadBlockGraphic {
+                line: 1,
+                escape: "\\'x".into()
+            }
+        );
+        assert!(e.to_string().contains("two characters"), "{e}");
+    }
+
+    #[test]
+    fn bad_code_escapes() {
+        assert_eq!(
+            err("10 PRINT \"\\{16"),
+            TokeniseError::UnclosedCodeEscape { line: 1 }
+        );
+        assert!(err("10 PRINT \"\\{16").to_string().contains("closing }"));
+        for bad in ["256", "", "abc", "-1", "+1", "0x", "09", "1 2"] {
+            let e = err(&format!("10 PRINT \"\\{{{bad}}}\""));
+            assert_eq!(
+                e,
+                TokeniseError::BadCodeEscape {
+                    line: 1,
+                    text: bad.into()
+                },
+                "{bad}"
+            );
+        }
+        assert!(err("10 PRINT \"\\{256}\"").to_string().contains("0..=255"));
+    }
+
+    #[test]
+    fn bad_bin_numbers() {
+        for (source, text) in [
+            ("10 PRINT BIN 2", "2"),
+            ("10 PRINT BIN 102", "102"),
+            ("10 PRINT BIN .1", ".1"),
+            ("10 PRINT BIN 0xZ", "0xZ"),
+        ] {
+            assert_eq!(
+                err(source),
+                TokeniseError::BadBinNumber {
+                    line: 1,
+                    text: text.into()
+                },
+                "{source}"
+            );
+        }
+        let too_long = format!("10 PRINT BIN 1{}", "0".repeat(64));
+        assert!(matches!(err(&too_long), TokeniseError::BadBinNumber { .. }));
+        assert!(err("10 PRINT BIN 2").to_string().contains("BIN 1010"));
+    }
+
+    #[test]
+    fn numbers_out_of_range() {
+        let e = err("10 PRINT 1e39");
+        assert_eq!(
+            e,
+            TokeniseError::NumberTooBig {
+                line: 1,
+                text: "1e39".into()
+            }
+        );
+        assert!(e.to_string().contains("too big"), "{e}");
+        assert!(matches!(
+            err("10 PRINT 1e400"),
+            TokeniseError::NumberTooBig { .. }
+        ));
+        assert!(matches!(
+            err("10 PRINT 0x1p200"),
+            TokeniseError::NumberTooBig { .. }
+        ));
+        let e = err("10 PRINT 1e-40");
+        assert_eq!(
+            e,
+            TokeniseError::NumberTooSmall {
+                line: 1,
+                text: "1e-40".into()
+            }
+        );
+        assert!(e.to_string().contains("write 0"), "{e}");
+        // Underflow to exactly zero is just zero, as with strtod.
+        assert_eq!(hidden_of("10 PRINT 1e-400"), [0; 5]);
+    }
+
+    #[test]
+    fn unsupported_characters() {
+        let e = err("10 PRINT \"café\"");
+        assert_eq!(e, TokeniseError::UnsupportedCharacter { line: 1, ch: 'é' });
+        assert!(e.to_string().contains("'é' (U+00E9)"), "{e}");
+        let e = err("10 PRINT \"\u{1}\"");
+        assert!(
+            e.to_string().contains("U+0001") && e.to_string().contains("\\{1}"),
+            "{e}"
+        );
+        // Comment lines are not read at all.
+        assert!(tokenise("# café\n10 CLS", &opts()).is_ok());
+    }
+
+    #[test]
+    fn continuation_at_end_of_file() {
+        let e = err("10 PRINT 1;\\\n");
+        assert_eq!(e, TokeniseError::ContinuationAtEnd { line: 1 });
+        assert!(e.to_string().contains("remove the \\"), "{e}");
+        assert_eq!(
+            err("10 CLS\n20 PRINT\\\n1\\"),
+            TokeniseError::ContinuationAtEnd { line: 3 }
+        );
+    }
+
+    #[test]
+    fn too_long() {
+        let e = err(&format!("10 CLS\n20 REM {}", "x".repeat(PROGRAM_AREA)));
+        assert!(
+            matches!(e, TokeniseError::LineTooLong { line: 2, number: 20, len, max: PROGRAM_AREA } if len == PROGRAM_AREA + 2),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("split it"), "{e}");
+        let half = "x".repeat(PROGRAM_AREA / 2);
+        let e = err(&format!("10 REM {half}\n20 REM {half}\n"));
+        assert!(
+            matches!(
+                e,
+                TokeniseError::ProgramTooLarge {
+                    line: 2,
+                    max: PROGRAM_AREA,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn autostart_out_of_range() {
+        let e = tokenise(
+            "10 CLS",
+            &TokeniseOptions {
+                autostart: Some(10000),
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e, TokeniseError::AutostartOutOfRange { autostart: 10000 });
+        assert!(e.to_string().contains("0..=9999"), "{e}");
+    }
 }

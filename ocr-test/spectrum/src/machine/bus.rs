@@ -8,7 +8,7 @@ use rustzx_z80::Z80Bus;
 use super::memory::Memory;
 use super::timing::Timing;
 use crate::keyboard::Matrix;
-use crate::printer::ZxPrinter;
+use crate::printer::{SerialPrinter, ZxPrinter};
 use crate::Model;
 
 /// Events the run loop looks at after each instruction.
@@ -18,6 +18,10 @@ pub(crate) const EVENT_EXIT: u8 = 4;
 
 /// Writing a byte to this port ends the run with that byte as exit code (`OUT 57087,n`).
 pub const EXIT_PORT: u16 = 0xDEFF;
+
+/// The 128K ROM's default RS232 speed.
+pub const SERIAL_BAUD: u32 = 9600;
+const AY_PORT_A: u8 = 14;
 
 /// One bit per address: where the run loop wants control before the instruction runs.
 #[derive(Clone)]
@@ -50,6 +54,8 @@ pub(crate) struct Bus {
     pub matrix: Matrix,
     pub border: u8,
     pub printer: ZxPrinter,
+    /// The 128K's RS232 text printer.
+    pub serial: SerialPrinter,
     pub exit_code: Option<u8>,
     pub keyboard_read: bool,
     pub traps: TrapMap,
@@ -70,6 +76,7 @@ impl Bus {
             events: 0,
             matrix: Matrix::default(),
             border: 7,
+            serial: SerialPrinter::new(SERIAL_BAUD, Timing::of(model).clock_hz),
             printer,
             exit_code: None,
             keyboard_read: false,
@@ -111,7 +118,11 @@ impl Bus {
             return self.printer.read(self.now);
         }
         if self.model == Model::Spectrum128K && port & 0xC002 == 0xC000 {
-            return self.ay_regs[self.ay_selected as usize & 15];
+            let register = self.ay_selected & 15;
+            if register == AY_PORT_A {
+                return self.serial.port_a_inputs();
+            }
+            return self.ay_regs[register as usize];
         }
         0xFF
     }
@@ -133,7 +144,11 @@ impl Bus {
             } else if port & 0xC002 == 0xC000 {
                 self.ay_selected = value;
             } else if port & 0xC002 == 0x8000 {
-                self.ay_regs[self.ay_selected as usize & 15] = value;
+                let register = self.ay_selected & 15;
+                self.ay_regs[register as usize] = value;
+                if register == AY_PORT_A {
+                    self.serial.write_port_a(value, self.now);
+                }
             }
         }
     }

@@ -21,7 +21,12 @@ impl Memory {
         for (slot, rom) in roms.iter().enumerate().take(ROM_SLOTS) {
             data[slot * PAGE..(slot + 1) * PAGE].copy_from_slice(rom);
         }
-        let mut memory = Memory { data, map: [0; 4], model, port_7ffd: 0 };
+        let mut memory = Memory {
+            data,
+            map: [0; 4],
+            model,
+            port_7ffd: 0,
+        };
         memory.remap();
         memory
     }
@@ -33,9 +38,17 @@ impl Memory {
     fn remap(&mut self) {
         let (rom, top) = match self.model {
             Model::Spectrum48K => (0, 0),
-            Model::Spectrum128K => (((self.port_7ffd >> 4) & 1) as usize, (self.port_7ffd & 7) as usize),
+            Model::Spectrum128K => (
+                ((self.port_7ffd >> 4) & 1) as usize,
+                (self.port_7ffd & 7) as usize,
+            ),
         };
-        self.map = [rom * PAGE, Self::ram_offset(5), Self::ram_offset(2), Self::ram_offset(top)];
+        self.map = [
+            rom * PAGE,
+            Self::ram_offset(5),
+            Self::ram_offset(2),
+            Self::ram_offset(top),
+        ];
     }
 
     #[inline(always)]
@@ -79,6 +92,15 @@ impl Memory {
         }
     }
 
+    /// Reads as the ROM holding 48 BASIC sees memory: its font lives there even while the
+    /// 128K has its editor ROM paged in.
+    pub fn read_basic_view(&self, addr: u16) -> u8 {
+        match (addr < 0x4000, self.model) {
+            (true, Model::Spectrum128K) => self.data[PAGE + addr as usize],
+            _ => self.read(addr),
+        }
+    }
+
     pub fn ram_page(&self, page: usize) -> &[u8] {
         let start = Self::ram_offset(page);
         &self.data[start..start + PAGE]
@@ -91,7 +113,11 @@ impl Memory {
 
     /// The 6912 bytes the ULA is showing (page 7 when the 128K shadow screen is selected).
     pub fn screen(&self) -> &[u8] {
-        let page = if self.model == Model::Spectrum128K && self.port_7ffd & 0x08 != 0 { 7 } else { 5 };
+        let page = if self.model == Model::Spectrum128K && self.port_7ffd & 0x08 != 0 {
+            7
+        } else {
+            5
+        };
         &self.ram_page(page)[..6912]
     }
 

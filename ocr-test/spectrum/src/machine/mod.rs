@@ -29,13 +29,15 @@ use crate::{screen, Model};
 const LD_BYTES: u16 = 0x0556;
 const WAIT_KEY1: u16 = 0x15DE;
 const FLAGX: u16 = 0x5C71;
+/// The 128 BASIC editor's key wait, in the 128K's ROM 0.
+const EDITOR_128_WAIT: u16 = 0x25E3;
 /// Frames the keyboard must be scanned in a row before the ROM counts as booted.
 const BOOTED_AFTER_SCANNED_FRAMES: u32 = 10;
 /// No ROM takes longer than this to reach its keyboard loop.
 const BOOT_LIMIT_SECS: f64 = 10.0;
 
 /// What the machine is.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct MachineConfig {
     pub model: Model,
     pub rom: RomSource,
@@ -68,7 +70,9 @@ impl StopWhen {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StopReason {
     /// BASIC returned to the editor; `report` is the report line, e.g. `0 OK, 30:1`.
-    ProgramEnded { report: String },
+    ProgramEnded {
+        report: String,
+    },
     /// The program wrote its exit code to [`EXIT_PORT`].
     ExitCode(u8),
     Breakpoint(u16),
@@ -85,7 +89,10 @@ impl StopReason {
     /// Whether this ending counts as the program running to completion.
     pub fn is_completion(&self) -> bool {
         match self {
-            StopReason::ProgramEnded { report } => report.starts_with("0 ") || report.starts_with("9 "),
+            // Sinclair reports carry a code ("0 OK", "9 STOP statement"); OpenSE's do not ("OK").
+            StopReason::ProgramEnded { report } => ["0 ", "9 ", "OK", "STOP"]
+                .iter()
+                .any(|ok| report.starts_with(ok)),
             StopReason::ExitCode(code) => *code == 0,
             StopReason::Breakpoint(_) | StopReason::PrinterIdle | StopReason::Observer(_) => true,
             StopReason::Budget | StopReason::TapeEnded => false,
@@ -94,13 +101,19 @@ impl StopReason {
 
     pub fn describe(&self) -> String {
         match self {
-            StopReason::ProgramEnded { report } => format!("program ended with report \"{report}\""),
-            StopReason::ExitCode(code) => format!("program wrote exit code {code} to port {EXIT_PORT:#06x}"),
+            StopReason::ProgramEnded { report } => {
+                format!("program ended with report \"{report}\"")
+            }
+            StopReason::ExitCode(code) => {
+                format!("program wrote exit code {code} to port {EXIT_PORT:#06x}")
+            }
             StopReason::Breakpoint(pc) => format!("reached breakpoint {pc:#06x}"),
             StopReason::PrinterIdle => "printer went idle after printing".into(),
             StopReason::Observer(why) => why.clone(),
             StopReason::Budget => "emulated-time budget ran out".into(),
-            StopReason::TapeEnded => "the program asked for another tape block but the tape had ended".into(),
+            StopReason::TapeEnded => {
+                "the program asked for another tape block but the tape had ended".into()
+            }
         }
     }
 }
@@ -119,8 +132,14 @@ pub enum MachineError {
     Rom(#[from] RomError),
     #[error("the ROM did not reach its keyboard loop within {0} emulated seconds: is it a Spectrum ROM?")]
     NoBoot(f64),
-    #[error("snapshot is for a {snapshot:?} but the machine is a {machine:?}: pass --machine {hint}")]
-    ModelMismatch { snapshot: Model, machine: Model, hint: &'static str },
+    #[error(
+        "snapshot is for a {snapshot:?} but the machine is a {machine:?}: pass --machine {hint}"
+    )]
+    ModelMismatch {
+        snapshot: Model,
+        machine: Model,
+        hint: &'static str,
+    },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -165,6 +184,9 @@ impl Spectrum {
         let mut bus = Bus::new(config.model, mem, ZxPrinter::new(config.printer));
         bus.traps.set(LD_BYTES);
         bus.traps.set(WAIT_KEY1);
+        if config.model == Model::Spectrum128K {
+            bus.traps.set(EDITOR_128_WAIT);
+        }
         Ok(Spectrum {
             cpu: Z80::default(),
             bus,
@@ -190,7 +212,11 @@ impl Spectrum {
         let mut scanned = 0;
         while scanned < BOOTED_AFTER_SCANNED_FRAMES {
             self.step_frame_raw();
-            scanned = if std::mem::take(&mut self.bus.keyboard_read) { scanned + 1 } else { 0 };
+            scanned = if std::mem::take(&mut self.bus.keyboard_read) {
+                scanned + 1
+            } else {
+                0
+            };
             if self.bus.now > limit {
                 return Err(MachineError::NoBoot(BOOT_LIMIT_SECS));
             }
@@ -248,7 +274,7 @@ impl Spectrum {
 
     /// The font, UDGs and block graphics the program is printing with right now.
     pub fn charset(&self) -> Charset {
-        Charset::from_memory(|addr| self.peek(addr))
+        Charset::from_memory(|addr| self.bus.mem.read_basic_view(addr))
     }
 
     pub fn printout(&self) -> &Printout {
@@ -259,9 +285,19 @@ impl Spectrum {
         &self.bus.printer
     }
 
+    /// Text received by the RS232 printer (the 128K's LPRINT in 128 BASIC).
+    pub fn serial_text(&mut self) -> String {
+        self.bus.serial.poll(self.bus.now);
+        self.bus.serial.text()
+    }
+
     /// The screen as a person would see it, with a border.
     pub fn screenshot(&self) -> RgbImage {
-        screen::render(self.bus.mem.screen(), self.bus.border, (self.bus.frames / 16) % 2 == 1)
+        screen::render(
+            self.bus.mem.screen(),
+            self.bus.border,
+            (self.bus.frames / 16) % 2 == 1,
+        )
     }
 
     /// Text of one screen line (0..=23) read with the current charset; unknown cells are `?`.
@@ -273,7 +309,11 @@ impl Spectrum {
             let cell: [u8; 8] = std::array::from_fn(|line| {
                 screen[((row & 0x18) << 8) | (line << 8) | ((row & 7) << 5) | column]
             });
-            text.push_str(&charset.match_cell(&cell).map_or("?".into(), |g| g.to_text()));
+            text.push_str(
+                &charset
+                    .match_cell(&cell)
+                    .map_or("?".into(), |g| g.to_text()),
+            );
         }
         text.trim_end().to_string()
     }
@@ -286,11 +326,16 @@ impl Spectrum {
     /// Inserts a tape and starts loading it as a person would (`LOAD ""`, or the 128K's Tape
     /// Loader); the ROM's loader is served blocks at once rather than at tape speed.
     pub fn load_tape(&mut self, tape: Tape) {
-        self.tape = Some(TapeDeck { blocks: tape.blocks.into(), loaded: 0 });
+        self.tape = Some(TapeDeck {
+            blocks: tape.blocks.into(),
+            loaded: 0,
+        });
         self.arm_after_tape = true;
-        let (keys, when) = match self.config.model {
-            Model::Spectrum48K => ("j\"\"\n", TypeWhen::RomWaitsForInput),
-            Model::Spectrum128K => ("\n", TypeWhen::AfterFrames(0)),
+        let (keys, when) = match (self.config.model, &self.config.rom) {
+            // OpenSE's editor takes keywords spelt out; Sinclair's takes J as LOAD.
+            (Model::Spectrum48K, RomSource::OpenSe) => ("load \"\"\n", TypeWhen::RomWaitsForInput),
+            (Model::Spectrum48K, _) => ("j\"\"\n", TypeWhen::RomWaitsForInput),
+            (Model::Spectrum128K, _) => ("\n", TypeWhen::AfterFrames(0)),
         };
         let chords = crate::keyboard::parse_key_text(keys).expect("loader keys are typeable");
         self.typist.queue(chords, when);
@@ -303,7 +348,11 @@ impl Spectrum {
                 Model::Spectrum48K => "48k",
                 Model::Spectrum128K => "128k",
             };
-            return Err(MachineError::ModelMismatch { snapshot: snapshot.model, machine: self.config.model, hint });
+            return Err(MachineError::ModelMismatch {
+                snapshot: snapshot.model,
+                machine: self.config.model,
+                hint,
+            });
         }
         for (page, data) in snapshot.ram_pages.iter().enumerate() {
             if let Some(data) = data {
@@ -321,7 +370,11 @@ impl Spectrum {
 
     /// Runs until a stop condition. `observer` is called at frame ends after the printer has
     /// fed paper; returning `Some(why)` stops the run.
-    pub fn run(&mut self, stop: &StopWhen, observer: &mut dyn FnMut(&Spectrum) -> Option<String>) -> RunOutcome {
+    pub fn run(
+        &mut self,
+        stop: &StopWhen,
+        observer: &mut dyn FnMut(&Spectrum) -> Option<String>,
+    ) -> RunOutcome {
         let start = self.bus.now;
         let deadline = start + stop.budget_tstates;
         for &pc in &stop.breakpoints {
@@ -348,7 +401,10 @@ impl Spectrum {
                 }
             }
             if events & EVENT_FRAME != 0 {
-                self.typist.on_frame(&mut self.bus.matrix, std::mem::take(&mut self.input_wait_seen));
+                self.typist.on_frame(
+                    &mut self.bus.matrix,
+                    std::mem::take(&mut self.input_wait_seen),
+                );
                 if self.bus.now >= deadline {
                     break StopReason::Budget;
                 }
@@ -367,7 +423,11 @@ impl Spectrum {
             }
         };
         let tstates = self.bus.now - start;
-        RunOutcome { reason, tstates, secs: self.timing().secs(tstates) }
+        RunOutcome {
+            reason,
+            tstates,
+            secs: self.timing().secs(tstates),
+        }
     }
 
     fn on_trap(&mut self, stop: &StopWhen) -> Option<StopReason> {
@@ -378,24 +438,28 @@ impl Spectrum {
         if stop.breakpoints.contains(&pc) {
             return Some(StopReason::Breakpoint(pc));
         }
-        if !self.bus.mem.basic_rom_paged() {
-            return None;
-        }
+        let basic_rom = self.bus.mem.basic_rom_paged();
         match pc {
-            LD_BYTES => self.serve_tape_block(),
-            WAIT_KEY1 => {
-                let in_input = self.peek(FLAGX) & 0x20 != 0;
-                if in_input || !self.armed {
-                    self.input_wait_seen = true;
-                    return None;
-                }
-                if stop.program_end && self.typist.is_idle() {
-                    return Some(StopReason::ProgramEnded { report: self.screen_line(23) });
-                }
-                None
+            LD_BYTES if basic_rom => self.serve_tape_block(),
+            WAIT_KEY1 if basic_rom => self.on_editor_wait(stop),
+            EDITOR_128_WAIT if !basic_rom && self.config.model == Model::Spectrum128K => {
+                self.on_editor_wait(stop)
             }
             _ => None,
         }
+    }
+
+    /// The ROM's editor waits for a key: either INPUT wants typing, or the program has ended.
+    fn on_editor_wait(&mut self, stop: &StopWhen) -> Option<StopReason> {
+        let in_input = self.peek(FLAGX) & 0x20 != 0;
+        if in_input || !self.armed {
+            self.input_wait_seen = true;
+            return None;
+        }
+        if stop.program_end && self.typist.is_idle() {
+            return Some(StopReason::ProgramEnded { report: self.screen_line(23) });
+        }
+        None
     }
 
     /// Serves LD-BYTES from the tape: A = flag, IX = address, DE = length, carry = LOAD.

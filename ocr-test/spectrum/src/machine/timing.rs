@@ -15,8 +15,16 @@ pub struct Timing {
 impl Timing {
     pub fn of(model: Model) -> Self {
         match model {
-            Model::Spectrum48K => Timing { clock_hz: 3_500_000, frame_tstates: 69_888, int_tstates: 32 },
-            Model::Spectrum128K => Timing { clock_hz: 3_546_900, frame_tstates: 70_908, int_tstates: 36 },
+            Model::Spectrum48K => Timing {
+                clock_hz: 3_500_000,
+                frame_tstates: 69_888,
+                int_tstates: 32,
+            },
+            Model::Spectrum128K => Timing {
+                clock_hz: 3_546_900,
+                frame_tstates: 70_908,
+                int_tstates: 36,
+            },
         }
     }
 

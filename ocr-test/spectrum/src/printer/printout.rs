@@ -65,7 +65,11 @@ impl Printout {
     pub fn to_image(&self) -> GrayImage {
         let height = self.rows.len().max(1) as u32;
         GrayImage::from_fn(DOTS_PER_ROW as u32, height, |x, y| {
-            Luma([if self.dot(x as usize, y as usize) { 0 } else { 255 }])
+            Luma([if self.dot(x as usize, y as usize) {
+                0
+            } else {
+                255
+            }])
         })
     }
 
@@ -92,6 +96,7 @@ impl Printout {
     }
 
     pub fn save_png(&self, path: &Path) -> Result<(), image::ImageError> {
-        self.to_image().save_with_format(path, image::ImageFormat::Png)
+        self.to_image()
+            .save_with_format(path, image::ImageFormat::Png)
     }
 }

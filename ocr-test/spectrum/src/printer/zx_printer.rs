@@ -17,7 +17,7 @@ pub const PAPER_START: u32 = 64;
 const PAPER_END: u32 = PAPER_START + 256;
 
 /// Which of the compatible printers is attached: they differ only in port decoding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum PrinterKind {
     #[default]
     ZxPrinter,
@@ -46,7 +46,10 @@ pub struct ZxPrinter {
 
 impl ZxPrinter {
     pub fn new(kind: PrinterKind) -> Self {
-        ZxPrinter { kind, ..Default::default() }
+        ZxPrinter {
+            kind,
+            ..Default::default()
+        }
     }
 
     #[inline]
@@ -60,7 +63,11 @@ impl ZxPrinter {
         if !self.motor_on {
             return;
         }
-        let period = if self.slow { SLOW_DOT_TSTATES } else { FAST_DOT_TSTATES };
+        let period = if self.slow {
+            SLOW_DOT_TSTATES
+        } else {
+            FAST_DOT_TSTATES
+        };
         self.phase += elapsed;
         while self.phase >= period {
             self.phase -= period;
@@ -96,7 +103,8 @@ impl ZxPrinter {
             self.last_activity = Some(now);
         }
         if self.stylus && self.motor_on && (PAPER_START..PAPER_END).contains(&self.pos) {
-            self.paper.set_dot((self.pos - PAPER_START) as usize, self.sweep);
+            self.paper
+                .set_dot((self.pos - PAPER_START) as usize, self.sweep);
         }
     }
 
@@ -117,7 +125,9 @@ impl ZxPrinter {
     pub fn idle_for(&self, tstates: u64, now: u64) -> bool {
         !self.motor_on
             && !self.paper.is_empty()
-            && self.last_activity.is_some_and(|t| now.saturating_sub(t) >= tstates)
+            && self
+                .last_activity
+                .is_some_and(|t| now.saturating_sub(t) >= tstates)
     }
 
     pub fn motor_on(&self) -> bool {

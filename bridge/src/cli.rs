@@ -1,0 +1,156 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::exit::EXIT_CODES_HELP;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "retromesh",
+    version,
+    about = "8-bit micros on a service mesh, and 8-bit software in CI",
+    long_about = "retromesh runs ZX Spectrum programs headless in an emulator, captures what they print \
+on a virtual ZX Printer, and reads the printout back as text so that CI can assert on it.\n\n\
+Start with `retromesh print program.bas` to see what a program prints, then write a spec and run \
+`retromesh test DIR`.",
+    after_help = EXIT_CODES_HELP
+)]
+pub struct Cli {
+    /// Config file (TOML). Default: ./retromesh.toml when it exists.
+    #[arg(long, global = true, env = "RETROMESH_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Log format on stderr.
+    #[arg(long, global = true, env = "RETROMESH_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+
+    /// More log output (-v debug, -vv trace). RETROMESH_LOG takes a full tracing filter.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one program and print what it printed on the ZX Printer.
+    #[command(after_help = "Examples:
+  retromesh print hello.bas
+  retromesh print game.tap --budget 60 --png printout.png
+  retromesh print routine.bin --load-address 0x8000 --keys 'y{ENTER}'
+  retromesh print demo.bas --rom opense --ocr
+
+The decoded text goes to stdout; why the run stopped goes to the log on stderr.")]
+    Print(PrintArgs),
+
+    /// Run test specs (TOML files next to the programs) and report.
+    #[command(after_help = "Examples:
+  retromesh test ocr-test/examples
+  retromesh test specs/ --jobs 4 --junit junit.xml
+  retromesh test hello.toml --bless     # (re)write the golden PNGs the specs name
+
+A spec names a program, the machine, inputs, a stop condition and what the printout must
+show; see docs/test-specs.md. A failing spec leaves NAME.actual.png, NAME.actual.txt,
+NAME.screen.png and NAME.diff beside it.")]
+    Test(TestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MachineArgs {
+    /// Which Spectrum. [default: 48k]
+    #[arg(long, env = "RETROMESH_MACHINE", value_parser = ["48k", "128k"])]
+    pub machine: Option<String>,
+
+    /// ROM: `sinclair` (bundled), `opense` (Debian's opense-basic) or a ROM file path.
+    #[arg(long, env = "RETROMESH_ROM")]
+    pub rom: Option<String>,
+
+    /// Emulated seconds before the run gives up. [default: 30]
+    #[arg(long, env = "RETROMESH_BUDGET", value_name = "SECONDS")]
+    pub budget: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct PrintArgs {
+    /// The program: .bas (zmakebas syntax), .tap, .sna, .z80, or .bin with --load-address.
+    pub file: PathBuf,
+
+    #[command(flatten)]
+    pub machine: MachineArgs,
+
+    /// Save the printout as a PNG (black dots on white, 256 wide).
+    #[arg(long, value_name = "OUT.png")]
+    pub png: Option<PathBuf>,
+
+    /// Save the screen as a PNG when the run stops. A run that times out always saves one.
+    #[arg(long, value_name = "OUT.png")]
+    pub screen: Option<PathBuf>,
+
+    /// Read the printout with Tesseract OCR instead of exact glyph matching.
+    #[arg(long, conflicts_with = "read")]
+    pub ocr: bool,
+
+    /// How to read the printout: exact, ocr, or exact+ocr (OCR only for unknown cells).
+    #[arg(long, value_parser = ["exact", "ocr", "exact+ocr"])]
+    pub read: Option<String>,
+
+    /// Where a .bin goes in memory (decimal or 0x hex).
+    #[arg(long, value_parser = parse_address, value_name = "ADDR")]
+    pub load_address: Option<u16>,
+
+    /// Where a .bin starts running. [default: its load address]
+    #[arg(long, value_parser = parse_address, value_name = "ADDR")]
+    pub entry: Option<u16>,
+
+    /// Keys to type when the program asks for INPUT, e.g. 'Ada{ENTER}'. Repeat for more.
+    #[arg(long, value_name = "TEXT")]
+    pub keys: Vec<String>,
+
+    /// Stop once the printer has been idle this long after printing.
+    #[arg(long, value_name = "MS")]
+    pub idle_ms: Option<u64>,
+
+    /// Stop as soon as this text has been printed.
+    #[arg(long, value_name = "TEXT")]
+    pub marker: Option<String>,
+
+    /// Stop when the CPU reaches this address (decimal or 0x hex). Repeatable.
+    #[arg(long = "break", value_parser = parse_address, value_name = "ADDR")]
+    pub breakpoints: Vec<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Spec files, or directories searched for *.toml specs. [default: .]
+    pub paths: Vec<PathBuf>,
+
+    /// Write a JUnit XML report here.
+    #[arg(long, env = "RETROMESH_JUNIT", value_name = "OUT.xml")]
+    pub junit: Option<PathBuf>,
+
+    /// Specs to run at once. [default: number of CPUs]
+    #[arg(long, short, env = "RETROMESH_JOBS")]
+    pub jobs: Option<usize>,
+
+    /// Write each spec's golden PNG from this run instead of comparing against it.
+    #[arg(long)]
+    pub bless: bool,
+}
+
+/// Parses `32768` or `0x8000`.
+pub fn parse_address(text: &str) -> Result<u16, String> {
+    let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u16::from_str_radix(hex, 16),
+        None => text.parse(),
+    };
+    parsed.map_err(|_| format!("{text:?} is not an address: use 0-65535 or 0x0000-0xFFFF"))
+}

@@ -1,0 +1,2 @@
+pub mod print;
+pub mod test;

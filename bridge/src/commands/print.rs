@@ -1,0 +1,104 @@
+//! `retromesh print`: run one program, write its printout as text.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use retromesh_harness::program::BinPlacement;
+use retromesh_harness::session::{describe_stop, RunError};
+use retromesh_harness::{run, Input, RunRequest, StopSpec};
+use retromesh_readback::{Ocr, ReadMode};
+use retromesh_spectrum::{MachineConfig, Model, RomSource, StopReason};
+use tracing::{error, info, warn};
+
+use crate::cli::PrintArgs;
+use crate::config::Config;
+use crate::exit::Exit;
+
+pub fn execute(args: PrintArgs, config: &Config) -> Exit {
+    let defaults = &config.machine;
+    let model = match args.machine.machine.as_deref().or(defaults.machine.as_deref()).unwrap_or("48k") {
+        "48k" => Model::Spectrum48K,
+        "128k" => Model::Spectrum128K,
+        other => {
+            error!("machine {other:?} in the config: use 48k or 128k");
+            return Exit::Usage;
+        }
+    };
+    let rom = RomSource::parse(args.machine.rom.as_deref().or(defaults.rom.as_deref()).unwrap_or("sinclair"));
+    let read = match (args.ocr, args.read.as_deref()) {
+        (true, _) | (_, Some("ocr")) => ReadMode::Ocr,
+        (_, Some("exact+ocr")) => ReadMode::ExactThenOcr,
+        _ => ReadMode::Exact,
+    };
+    let request = RunRequest {
+        program: args.file.clone(),
+        machine: MachineConfig { model, rom, ..Default::default() },
+        bin: args.load_address.map(|load_address| BinPlacement { load_address, entry: args.entry.unwrap_or(load_address) }),
+        budget_secs: args.machine.budget.or(defaults.budget).unwrap_or(retromesh_harness::spec::DEFAULT_BUDGET_SECS),
+        inputs: args.keys.iter().map(|keys| Input { keys: keys.clone(), after_secs: None }).collect(),
+        stop: StopSpec {
+            breakpoints: args.breakpoints.clone(),
+            printer_idle_ms: args.idle_ms,
+            marker: args.marker.clone(),
+            ignore_program_end: false,
+        },
+        read,
+    };
+    let mut ocr = match read {
+        ReadMode::Exact => None,
+        _ => match Ocr::new() {
+            Ok(ocr) => Some(ocr),
+            Err(e) => {
+                error!("{e}");
+                return Exit::Environment;
+            }
+        },
+    };
+    let report = match run(&request, ocr.as_mut()) {
+        Ok(report) => report,
+        Err(e) => {
+            error!("{e}");
+            return match e {
+                RunError::Read(_) => Exit::Environment,
+                RunError::Program(_) | RunError::Input { .. } => Exit::BadInput,
+            };
+        }
+    };
+    println!("{}", report.printed());
+    let _ = std::io::stdout().flush();
+    if let Some(png) = &args.png {
+        match report.printout.save_png(png) {
+            Ok(()) => info!("printout saved to {}", png.display()),
+            Err(e) => warn!("cannot save the printout to {}: {e}", png.display()),
+        }
+    }
+    let timed_out = report.outcome.reason == StopReason::Budget;
+    let screen = args.screen.clone().or_else(|| timed_out.then(|| timeout_screen_path(&args.file)));
+    if let Some(path) = &screen {
+        match report.screen.save(path) {
+            Ok(()) => info!("screen saved to {}", path.display()),
+            Err(e) => warn!("cannot save the screen to {}: {e}", path.display()),
+        }
+    }
+    let stop = describe_stop(&report.outcome);
+    if timed_out {
+        let printed = if report.printout.is_empty() { "nothing was printed" } else { "the printout so far is above" };
+        error!(
+            "{}: {stop}; {printed}. The screen is in {}. Raise --budget, or add a stop condition (--idle-ms, --marker, --break)",
+            args.file.display(),
+            screen.as_deref().unwrap_or(&PathBuf::new()).display()
+        );
+        Exit::Timeout
+    } else if report.completed() {
+        info!("{stop}");
+        Exit::Ok
+    } else {
+        error!("{}: {stop}", args.file.display());
+        Exit::Failed
+    }
+}
+
+fn timeout_screen_path(file: &std::path::Path) -> PathBuf {
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "program".into());
+    PathBuf::from(format!("{stem}.timeout.png"))
+}

@@ -1,0 +1,133 @@
+//! Checking a run against a spec's expectations.
+
+use retromesh_spectrum::printer::Printout;
+use retromesh_spectrum::StopReason;
+use similar::TextDiff;
+
+use crate::session::RunReport;
+use crate::spec::Spec;
+
+/// One expectation that did not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub what: String,
+    /// A unified diff, where the expectation was a text.
+    pub diff: Option<String>,
+}
+
+impl Failure {
+    fn new(what: impl Into<String>) -> Self {
+        Failure { what: what.into(), diff: None }
+    }
+}
+
+fn stop_name(reason: &StopReason) -> &'static str {
+    match reason {
+        StopReason::ProgramEnded { .. } => "program-end",
+        StopReason::ExitCode(_) => "exit-code",
+        StopReason::Breakpoint(_) => "breakpoint",
+        StopReason::PrinterIdle => "printer-idle",
+        StopReason::Observer(_) => "marker",
+        StopReason::Budget | StopReason::TapeEnded => "budget",
+    }
+}
+
+/// Every expectation of `spec` that `report` does not meet.
+pub fn check(spec: &Spec, report: &RunReport) -> Vec<Failure> {
+    let expect = &spec.file.expect;
+    let printed = report.printed();
+    let text = &printed;
+    let reason = &report.outcome.reason;
+    let mut failures = Vec::new();
+
+    match &expect.stop {
+        Some(want) if want != stop_name(reason) => failures.push(Failure::new(format!(
+            "expected the run to stop by {want}, but it stopped because the {}",
+            reason.describe()
+        ))),
+        None if !report.completed() => failures.push(Failure::new(format!(
+            "the program did not run to completion: {}",
+            crate::session::describe_stop(&report.outcome)
+        ))),
+        _ => {}
+    }
+    if let Some(want) = &expect.text {
+        let want = want.strip_suffix('\n').unwrap_or(want);
+        if text != want {
+            let diff = TextDiff::from_lines(want, text.as_str())
+                .unified_diff()
+                .header("expected", "printed")
+                .to_string();
+            failures.push(Failure { what: "the printed text differs from expect.text".into(), diff: Some(diff) });
+        }
+    }
+    for needle in &expect.contains {
+        if !text.contains(needle.as_str()) {
+            failures.push(Failure::new(format!("the printout does not contain {needle:?}")));
+        }
+    }
+    for needle in &expect.not_contains {
+        if text.contains(needle.as_str()) {
+            failures.push(Failure::new(format!("the printout contains {needle:?}, which it must not")));
+        }
+    }
+    for pattern in &expect.regex {
+        // Specs are validated on load, so the pattern compiles.
+        if let Ok(re) = regex::Regex::new(pattern) {
+            if !re.is_match(text) {
+                failures.push(Failure::new(format!("the printout does not match regex {pattern:?}")));
+            }
+        }
+    }
+    if let Some(code) = expect.exit_code {
+        if *reason != StopReason::ExitCode(code) {
+            failures.push(Failure::new(format!("expected exit code {code}, but the {}", reason.describe())));
+        }
+    }
+    if let Some(want) = &expect.report {
+        match reason {
+            StopReason::ProgramEnded { report } if report.starts_with(want.as_str()) => {}
+            _ => failures.push(Failure::new(format!("expected BASIC report {want:?}, but the {}", reason.describe()))),
+        }
+    }
+    if let Some(min) = expect.min_confidence {
+        let got = report.text.min_confidence();
+        if got < min {
+            failures.push(Failure::new(format!("lowest line confidence {got} is below min_confidence {min}")));
+        }
+    }
+    if let Some(golden) = &expect.golden_png {
+        if let Some(failure) = compare_golden(&spec.resolve(golden), &report.printout) {
+            failures.push(failure);
+        }
+    }
+    failures
+}
+
+fn compare_golden(path: &std::path::Path, printout: &Printout) -> Option<Failure> {
+    let golden = match image::open(path) {
+        Ok(image) => image.to_luma8(),
+        Err(e) => {
+            return Some(Failure::new(format!(
+                "golden PNG {} cannot be read ({e}): create it with `retromesh test --bless`",
+                path.display()
+            )))
+        }
+    };
+    let golden = match Printout::from_image(&golden) {
+        Ok(p) => p,
+        Err(e) => return Some(Failure::new(format!("golden PNG {}: {e}", path.display()))),
+    };
+    if golden == *printout {
+        return None;
+    }
+    let first = (0..golden.height().max(printout.height()))
+        .find(|&y| golden.rows().get(y) != printout.rows().get(y))
+        .unwrap_or(0);
+    Some(Failure::new(format!(
+        "printout differs from golden PNG {} ({} rows expected, {} printed; first difference in dot row {first})",
+        path.display(),
+        golden.height(),
+        printout.height()
+    )))
+}

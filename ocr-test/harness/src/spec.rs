@@ -1,0 +1,261 @@
+//! Test specs: TOML files next to the programs they test.
+//!
+//! ```toml
+//! program = "hello.bas"          # .bas .tap .sna .z80 .bin, relative to this file
+//! machine = "48k"                # 48k | 128k
+//! rom = "sinclair"               # sinclair | opense | path to a ROM file
+//! budget = 20.0                  # emulated seconds before giving up
+//! read = "exact"                 # exact | ocr | exact+ocr
+//!
+//! [[inputs]]
+//! keys = "Ada{ENTER}"            # typed when the program asks for INPUT ...
+//! after = 0.5                    # ... or this many emulated seconds after the last input
+//!
+//! [stop]
+//! printer_idle_ms = 500
+//!
+//! [expect]
+//! text = "HELLO"
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use retromesh_readback::ReadMode;
+use retromesh_spectrum::printer::PrinterKind;
+use retromesh_spectrum::{MachineConfig, Model, RomSource};
+use serde::Deserialize;
+
+use crate::program::BinPlacement;
+use crate::session::{Input, RunRequest, StopSpec};
+
+/// Emulated seconds a spec may run when it does not say.
+pub const DEFAULT_BUDGET_SECS: f64 = 30.0;
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SpecFile {
+    pub program: PathBuf,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub machine: MachineName,
+    #[serde(default)]
+    pub rom: Option<String>,
+    #[serde(default)]
+    pub printer: PrinterName,
+    #[serde(default)]
+    pub budget: Option<f64>,
+    #[serde(default)]
+    pub load_address: Option<u16>,
+    #[serde(default)]
+    pub entry: Option<u16>,
+    #[serde(default)]
+    pub read: ReadName,
+    #[serde(default)]
+    pub inputs: Vec<InputSpec>,
+    #[serde(default)]
+    pub stop: StopSection,
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+pub enum MachineName {
+    #[default]
+    #[serde(rename = "48k")]
+    Spectrum48K,
+    #[serde(rename = "128k")]
+    Spectrum128K,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum PrinterName {
+    #[default]
+    Zx,
+    Alphacom,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+pub enum ReadName {
+    #[default]
+    #[serde(rename = "exact")]
+    Exact,
+    #[serde(rename = "ocr")]
+    Ocr,
+    #[serde(rename = "exact+ocr")]
+    ExactThenOcr,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InputSpec {
+    pub keys: String,
+    #[serde(default)]
+    pub after: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StopSection {
+    #[serde(default)]
+    pub breakpoint: Vec<u16>,
+    #[serde(default)]
+    pub printer_idle_ms: Option<u64>,
+    #[serde(default)]
+    pub marker: Option<String>,
+    /// Keep running after BASIC returns to the editor.
+    #[serde(default)]
+    pub ignore_program_end: bool,
+}
+
+/// What the run must produce. Every field given is checked.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// The whole printout text, exactly (a trailing newline in the spec is ignored).
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub contains: Vec<String>,
+    #[serde(default)]
+    pub not_contains: Vec<String>,
+    #[serde(default)]
+    pub regex: Vec<String>,
+    /// A PNG of the printout, relative to the spec; compared dot for dot.
+    #[serde(default)]
+    pub golden_png: Option<PathBuf>,
+    /// Exit code the program writes to the debug port.
+    #[serde(default)]
+    pub exit_code: Option<u8>,
+    /// Start of the BASIC report, e.g. "0 OK" or "2 Variable not found".
+    #[serde(default)]
+    pub report: Option<String>,
+    /// Why the run must stop: program-end, exit-code, breakpoint, printer-idle, marker, budget.
+    #[serde(default)]
+    pub stop: Option<String>,
+    /// Lowest OCR confidence accepted on any line (0-100).
+    #[serde(default)]
+    pub min_confidence: Option<u8>,
+}
+
+/// A spec read from disk, with its paths resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spec {
+    pub path: PathBuf,
+    pub name: String,
+    pub file: SpecFile,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SpecError {
+    #[error("{path}: cannot read the spec: {reason}")]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("{path}: {problem}")]
+    Invalid { path: PathBuf, problem: String },
+}
+
+impl Spec {
+    pub fn load(path: &Path) -> Result<Spec, SpecError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| SpecError::Unreadable { path: path.into(), reason: e.to_string() })?;
+        let file: SpecFile = toml::from_str(&text).map_err(|e| SpecError::Invalid {
+            path: path.into(),
+            problem: format!("{}: see the spec format in docs/test-specs.md", e.to_string().trim_end()),
+        })?;
+        let invalid = |problem: String| SpecError::Invalid { path: path.into(), problem };
+        if let Some(budget) = file.budget {
+            if !(budget > 0.0 && budget <= 3600.0) {
+                return Err(invalid(format!("budget = {budget}: give emulated seconds between 0 and 3600")));
+            }
+        }
+        if let Some(stop) = &file.expect.stop {
+            const STOPS: [&str; 6] = ["program-end", "exit-code", "breakpoint", "printer-idle", "marker", "budget"];
+            if !STOPS.contains(&stop.as_str()) {
+                return Err(invalid(format!("expect.stop = \"{stop}\": use one of {}", STOPS.join(", "))));
+            }
+        }
+        for pattern in &file.expect.regex {
+            regex::Regex::new(pattern).map_err(|e| invalid(format!("expect.regex {pattern:?} does not compile: {e}")))?;
+        }
+        let name = file.name.clone().unwrap_or_else(|| {
+            path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+        });
+        Ok(Spec { path: path.into(), name, file })
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
+    pub fn resolve(&self, relative: &Path) -> PathBuf {
+        self.dir().join(relative)
+    }
+
+    pub fn request(&self) -> RunRequest {
+        let f = &self.file;
+        let model = match f.machine {
+            MachineName::Spectrum48K => Model::Spectrum48K,
+            MachineName::Spectrum128K => Model::Spectrum128K,
+        };
+        let rom = match f.rom.as_deref().map(RomSource::parse) {
+            Some(RomSource::File(p)) => RomSource::File(self.resolve(&p)),
+            Some(other) => other,
+            None => RomSource::Sinclair,
+        };
+        let printer = match f.printer {
+            PrinterName::Zx => PrinterKind::ZxPrinter,
+            PrinterName::Alphacom => PrinterKind::Alphacom32,
+        };
+        let bin = f.load_address.map(|load_address| BinPlacement { load_address, entry: f.entry.unwrap_or(load_address) });
+        RunRequest {
+            program: self.resolve(&f.program),
+            machine: MachineConfig { model, rom, printer },
+            bin,
+            budget_secs: f.budget.unwrap_or(DEFAULT_BUDGET_SECS),
+            inputs: f.inputs.iter().map(|i| Input { keys: i.keys.clone(), after_secs: i.after }).collect(),
+            stop: StopSpec {
+                breakpoints: f.stop.breakpoint.clone(),
+                printer_idle_ms: f.stop.printer_idle_ms,
+                marker: f.stop.marker.clone(),
+                ignore_program_end: f.stop.ignore_program_end,
+            },
+            read: match f.read {
+                ReadName::Exact => ReadMode::Exact,
+                ReadName::Ocr => ReadMode::Ocr,
+                ReadName::ExactThenOcr => ReadMode::ExactThenOcr,
+            },
+        }
+    }
+}
+
+/// Finds spec files: a directory is searched recursively for `*.toml`; a file is taken as is.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SpecError> {
+    let mut found = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            collect(path, &mut found)?;
+        } else if path.exists() {
+            found.push(path.clone());
+        } else {
+            return Err(SpecError::Unreadable { path: path.clone(), reason: "no such file or directory".into() });
+        }
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+fn collect(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), SpecError> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| SpecError::Unreadable { path: dir.into(), reason: e.to_string() })?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect(&path, found)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            found.push(path);
+        }
+    }
+    Ok(())
+}

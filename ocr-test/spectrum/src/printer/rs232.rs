@@ -1,0 +1,185 @@
+//! A serial text printer on the 128K's RS232 socket, where 128 BASIC sends LPRINT and LLIST.
+//!
+//! The 128K bit-bangs the line through AY-3-8912 port A (register 14): bit 3 is data out, bit 6
+//! reads the printer's DTR (low = ready). The printer samples the line as a real UART would, in
+//! the middle of each bit-time after a start edge, so the program's own timing decides what
+//! arrives.
+
+/// AY port A bits.
+const DATA_OUT: u8 = 0x08;
+const DTR_IN: u8 = 0x40;
+
+#[derive(Debug, Clone)]
+pub struct SerialPrinter {
+    bit_tstates: f64,
+    /// Line level changes since the current start bit (time, level), oldest first.
+    edges: Vec<(u64, bool)>,
+    level: bool,
+    start: Option<u64>,
+    received: Vec<u8>,
+    framing_errors: usize,
+}
+
+impl SerialPrinter {
+    pub fn new(baud: u32, clock_hz: u64) -> Self {
+        SerialPrinter {
+            bit_tstates: clock_hz as f64 / baud.max(1) as f64,
+            edges: Vec::new(),
+            level: true,
+            start: None,
+            received: Vec::new(),
+            framing_errors: 0,
+        }
+    }
+
+    /// Port A as the 128K reads it: DTR low (ready), everything else pulled high.
+    pub fn port_a_inputs(&self) -> u8 {
+        !DTR_IN
+    }
+
+    /// The 128K wrote `value` to port A at `now`.
+    pub fn write_port_a(&mut self, value: u8, now: u64) {
+        self.poll(now);
+        let level = value & DATA_OUT != 0;
+        if level == self.level {
+            return;
+        }
+        self.level = level;
+        match self.start {
+            None if !level => {
+                self.start = Some(now);
+                self.edges.clear();
+            }
+            None => {}
+            Some(_) => self.edges.push((now, level)),
+        }
+    }
+
+    fn level_at(&self, t: u64) -> bool {
+        // Inside a frame the line starts low (start bit) and follows the edges.
+        self.edges
+            .iter()
+            .take_while(|(at, _)| *at <= t)
+            .last()
+            .map_or(false, |(_, l)| *l)
+    }
+
+    /// Decodes any frame whose bits have all passed by `now`.
+    pub fn poll(&mut self, now: u64) {
+        let Some(start) = self.start else { return };
+        let sample = |bit: f64| start + (self.bit_tstates * (bit + 0.5)) as u64;
+        if now < sample(9.0) {
+            return;
+        }
+        let mut byte = 0u8;
+        for bit in 0..8 {
+            if self.level_at(sample(bit as f64 + 1.0)) {
+                byte |= 1 << bit;
+            }
+        }
+        if self.level_at(sample(9.0)) {
+            self.received.push(byte);
+        } else {
+            self.framing_errors += 1;
+        }
+        // A new start bit may already have begun after the stop bit.
+        let stop_end = sample(9.0);
+        let rest: Vec<(u64, bool)> = self
+            .edges
+            .iter()
+            .copied()
+            .filter(|(t, _)| *t > stop_end)
+            .collect();
+        self.start = None;
+        self.edges.clear();
+        let mut level = true;
+        for (t, l) in rest {
+            if self.start.is_none() && !l && level {
+                self.start = Some(t);
+            } else if self.start.is_some() {
+                self.edges.push((t, l));
+            }
+            level = l;
+        }
+    }
+
+    pub fn received(&self) -> &[u8] {
+        &self.received
+    }
+
+    /// Frames whose stop bit was not high: a baud-rate mismatch or a program with bad timing.
+    pub fn framing_errors(&self) -> usize {
+        self.framing_errors
+    }
+
+    /// What was printed, as text: CR (and CR LF) end lines; £ and © are mapped from their
+    /// Spectrum codes; other control codes are shown as `\{n}`, never dropped.
+    pub fn text(&self) -> String {
+        let mut text = String::new();
+        let mut bytes = self.received.iter().peekable();
+        while let Some(&b) = bytes.next() {
+            match b {
+                0x0D => {
+                    text.push('\n');
+                    if bytes.peek() == Some(&&0x0A) {
+                        bytes.next();
+                    }
+                }
+                0x0A => text.push('\n'),
+                0x60 => text.push('£'),
+                0x7F => text.push('©'),
+                0x20..=0x7E => text.push(b as char),
+                _ => text.push_str(&format!("\\{{{b}}}")),
+            }
+        }
+        text.lines()
+            .map(str::trim_end)
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim_end_matches('\n')
+            .to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sends bytes the way the 128K ROM does: start bit, 8 data bits LSB first, 2 stop bits.
+    fn send(p: &mut SerialPrinter, bytes: &[u8], bit: u64, now: &mut u64) {
+        for &byte in bytes {
+            let bits = std::iter::once(false)
+                .chain((0..8).map(|i| byte & (1 << i) != 0))
+                .chain([true, true]);
+            for level in bits {
+                p.write_port_a(if level { 0xFF } else { 0xF7 }, *now);
+                *now += bit;
+            }
+        }
+        p.poll(*now + 20 * bit);
+    }
+
+    #[test]
+    fn decodes_bytes_at_the_configured_rate() {
+        let mut p = SerialPrinter::new(9600, 3_546_900);
+        let mut now = 1000;
+        send(&mut p, b"HELLO\r1 2\r", 369, &mut now);
+        assert_eq!(p.received(), b"HELLO\r1 2\r");
+        assert_eq!(p.text(), "HELLO\n1 2");
+        assert_eq!(p.framing_errors(), 0);
+    }
+
+    #[test]
+    fn a_sender_at_the_wrong_speed_gets_framing_errors_not_silence() {
+        let mut p = SerialPrinter::new(9600, 3_546_900);
+        let mut now = 0;
+        send(&mut p, &[0x00, 0x00], 369 * 2, &mut now);
+        assert!(p.framing_errors() > 0);
+    }
+
+    #[test]
+    fn printer_reports_ready() {
+        let p = SerialPrinter::new(9600, 3_546_900);
+        assert_eq!(p.port_a_inputs() & DTR_IN, 0);
+    }
+}
