@@ -95,6 +95,11 @@ pub struct PrintArgs {
     #[arg(long, value_name = "OUT.png")]
     pub screen: Option<PathBuf>,
 
+    /// Save the machine state as a .z80 snapshot when the run stops (to resume it later, or
+    /// to make a snapshot-based test).
+    #[arg(long, value_name = "OUT.z80")]
+    pub save_snapshot: Option<PathBuf>,
+
     /// Read the printout with Tesseract OCR instead of exact glyph matching.
     #[arg(long, conflicts_with = "read")]
     pub ocr: bool,

@@ -72,6 +72,12 @@ pub fn execute(args: PrintArgs, config: &Config) -> Exit {
             Err(e) => warn!("cannot save the printout to {}: {e}", png.display()),
         }
     }
+    if let Some(path) = &args.save_snapshot {
+        match std::fs::write(path, retromesh_spectrum::formats::z80::write_z80(&report.snapshot)) {
+            Ok(()) => info!("snapshot saved to {}", path.display()),
+            Err(e) => warn!("cannot save the snapshot to {}: {e}", path.display()),
+        }
+    }
     let timed_out = report.outcome.reason == StopReason::Budget;
     let screen = args.screen.clone().or_else(|| timed_out.then(|| timeout_screen_path(&args.file)));
     if let Some(path) = &screen {

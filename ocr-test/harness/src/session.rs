@@ -6,6 +6,7 @@ use std::sync::{Mutex, OnceLock};
 
 use image::RgbImage;
 use retromesh_readback::{read_printout_with, GlyphIndex, Ocr, ReadMode, ReadResult};
+use retromesh_spectrum::formats::Snapshot;
 use retromesh_spectrum::keyboard::{parse_key_text, TypeWhen};
 use retromesh_spectrum::printer::Printout;
 use retromesh_spectrum::{MachineConfig, RunOutcome, Spectrum, StopWhen};
@@ -54,6 +55,8 @@ pub struct RunReport {
     pub serial: String,
     /// The screen when the run stopped.
     pub screen: RgbImage,
+    /// The whole machine when the run stopped.
+    pub snapshot: Snapshot,
 }
 
 impl RunReport {
@@ -136,6 +139,7 @@ pub fn run(request: &RunRequest, ocr: Option<&mut Ocr>) -> Result<RunReport, Run
         text,
         serial: machine.serial_text(),
         screen: machine.screenshot(),
+        snapshot: machine.to_snapshot(),
     })
 }
 

@@ -264,6 +264,7 @@ fn main() {
     }
     {
         let mut g = c.benchmark_group("basic_loop");
+        g.measurement_time(Duration::from_secs(9)); // 10 samples of up to ~0.4 s plus setup
         g.bench_function("retromesh", |b| {
             b.iter_batched(
                 || (booted.clone(), tape.clone()),

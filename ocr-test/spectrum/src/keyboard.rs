@@ -245,6 +245,16 @@ impl Typist {
         self.queue.front().map(|p| p.when)
     }
 
+    /// Lets go of a held key now (loading a tape takes seconds on a real machine: nobody is
+    /// still holding ENTER when the program starts).
+    pub fn release(&mut self, matrix: &mut Matrix) {
+        if self.holding > 0 {
+            self.holding = 0;
+            matrix.release_all();
+            self.gap = GAP_FRAMES;
+        }
+    }
+
     /// Called once per frame, before the frame's interrupt.
     pub fn on_frame(&mut self, matrix: &mut Matrix, rom_waits_for_input: bool) {
         if self.holding > 0 {

@@ -84,6 +84,10 @@ impl Memory {
         }
     }
 
+    pub fn port_7ffd(&self) -> u8 {
+        self.port_7ffd
+    }
+
     /// Whether the ROM holding 48 BASIC (where LD-BYTES and the editor live) is paged in.
     pub fn basic_rom_paged(&self) -> bool {
         match self.model {

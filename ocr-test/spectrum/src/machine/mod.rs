@@ -368,6 +368,26 @@ impl Spectrum {
         Ok(())
     }
 
+    /// The machine state as a snapshot (for `.z80` / `.sna` files).
+    pub fn to_snapshot(&self) -> Snapshot {
+        let pages: &[usize] = match self.config.model {
+            Model::Spectrum48K => &[0, 2, 5],
+            Model::Spectrum128K => &[0, 1, 2, 3, 4, 5, 6, 7],
+        };
+        let mut ram_pages: [Option<Box<[u8; 0x4000]>>; 8] = Default::default();
+        for &page in pages {
+            let data: [u8; 0x4000] = self.bus.mem.ram_page(page).try_into().expect("pages are 16K");
+            ram_pages[page] = Some(Box::new(data));
+        }
+        Snapshot {
+            model: self.config.model,
+            regs: registers::save(&self.cpu),
+            border: self.bus.border,
+            port_7ffd: (self.config.model == Model::Spectrum128K).then(|| self.bus.mem.port_7ffd()),
+            ram_pages,
+        }
+    }
+
     /// Runs until a stop condition. `observer` is called at frame ends after the printer has
     /// fed paper; returning `Some(why)` stops the run.
     pub fn run(
@@ -469,6 +489,7 @@ impl Spectrum {
             return Some(StopReason::TapeEnded);
         };
         deck.loaded += 1;
+        self.typist.release(&mut self.bus.matrix);
         let regs = &mut self.cpu.regs;
         let wanted = regs.get_de() as usize;
         let load = regs.get_flags() & 1 != 0;
