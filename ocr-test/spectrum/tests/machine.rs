@@ -199,7 +199,7 @@ fn opense_boots_and_runs_basic() {
     let config = MachineConfig { rom: RomSource::OpenSe, ..Default::default() };
     let (machine, reason) = run_basic(config, "10 PRINT \"open\"\n", 10.0);
     assert!(reason.is_completion(), "{reason:?}");
-    assert_eq!(machine.screen_line(1), "Basic: program", "the ROM's tape message");
+    assert_eq!(machine.screen_line(1), "Basic: test", "the ROM's tape message");
     assert_eq!(machine.screen_line(2), "open");
 }
 
