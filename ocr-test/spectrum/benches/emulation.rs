@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{BatchSize, Criterion};
+use criterion::{BatchSize, Criterion, SamplingMode};
 use retromesh_spectrum::formats::tap::{basic_program_tape, parse_tap, Tape};
 use retromesh_spectrum::{MachineConfig, Spectrum, StopReason, StopWhen};
 use rustzx_core::host::{
@@ -246,6 +246,7 @@ fn timed<S>(setup: impl FnOnce() -> S, f: impl FnOnce(S) -> f64) -> (f64, Durati
 }
 
 fn main() {
+    // Iterations take 0.05-0.4 s: flat sampling keeps 10 samples within 5 s.
     let mut c = Criterion::default()
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
@@ -258,13 +259,14 @@ fn main() {
 
     {
         let mut g = c.benchmark_group("boot_idle");
+        g.sampling_mode(SamplingMode::Flat);
         g.bench_function("retromesh", |b| b.iter(ours_boot_idle));
         g.bench_function("rustzx-core", |b| b.iter(peer_boot_idle));
         g.finish();
     }
     {
         let mut g = c.benchmark_group("basic_loop");
-        g.measurement_time(Duration::from_secs(9)); // 10 samples of up to ~0.4 s plus setup
+        g.sampling_mode(SamplingMode::Flat);
         g.bench_function("retromesh", |b| {
             b.iter_batched(
                 || (booted.clone(), tape.clone()),

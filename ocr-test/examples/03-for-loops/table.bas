@@ -1,0 +1,15 @@
+10 REM A multiplication table with nested FOR loops
+20 LPRINT " X";
+30 FOR c=1 TO 6: LPRINT TAB (c*4+2);c;: NEXT c
+40 LPRINT
+50 FOR r=1 TO 6
+60 LPRINT TAB (1);r;
+70 FOR c=1 TO 6
+80 LET p=r*c
+90 LPRINT TAB (c*4+(p<10)+1);p;
+100 NEXT c
+110 LPRINT
+120 NEXT r
+130 LPRINT "COUNTDOWN:";
+140 FOR i=10 TO 0 STEP -2: LPRINT " ";i;: NEXT i
+150 LPRINT
