@@ -3,7 +3,7 @@
 //!
 //! After criterion's output, prints one line per case to stderr from the medians of
 //! `SUMMARY_RUNS` runs timed here with `Instant`, e.g.
-//! `boot_idle: retromesh 123.4x real time, rustzx-core 45.6x, ratio 2.71`.
+//! `boot_idle: retromesh 123.4x real time, rustzx-core 45.6x, ratio 2.71 (emulated 9.98 s vs 9.98 s)`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

@@ -1,0 +1,8 @@
+10 REM This program lists itself
+20 LLIST
+30 STOP
+100 DEF FN s(x)=x*x
+110 FOR i=1 TO 3: PRINT i,FN s(i): NEXT i
+120 IF INKEY$="q" THEN GO TO 9999
+130 LET a$="Spectrum": DIM b(10)
+140 POKE 23692,255: RANDOMIZE USR 0

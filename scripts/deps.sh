@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages retromesh needs to build and test, when they are missing.
+# Safe to run again: it does nothing once everything is there.
+set -euo pipefail
+
+packages=(
+  build-essential pkg-config clang libclang-dev   # leptess builds bindings with bindgen
+  libtesseract-dev libleptonica-dev tesseract-ocr-eng  # OCR
+  zmakebas pasmo                                  # BASIC and Z80 tools the tests compare against
+  opense-basic                                    # the free 48K ROM
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "retromesh: installing ${missing[*]}" >&2
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "retromesh: run as root or install sudo to install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null; then
+  if [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  else
+    echo "retromesh: Rust is missing: install it with rustup (https://rustup.rs), then run this again" >&2
+    exit 1
+  fi
+fi
