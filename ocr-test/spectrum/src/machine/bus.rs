@@ -45,8 +45,8 @@ pub(crate) struct Bus {
     pub model: Model,
     pub timing: Timing,
     pub mem: Memory,
-    /// T-states since power on.
-    pub now: u64,
+    /// T-states since power on at the start of the current frame.
+    pub frame_start: u64,
     /// T-states into the current frame.
     pub frame_t: u32,
     pub frames: u64,
@@ -70,7 +70,7 @@ impl Bus {
             model,
             timing: Timing::of(model),
             mem,
-            now: 0,
+            frame_start: 0,
             frame_t: 0,
             frames: 0,
             events: 0,
@@ -87,12 +87,18 @@ impl Bus {
         }
     }
 
+    /// T-states since power on.
+    #[inline(always)]
+    pub fn now(&self) -> u64 {
+        self.frame_start + self.frame_t as u64
+    }
+
     #[inline(always)]
     pub fn tick(&mut self, tstates: u32) {
-        self.now += tstates as u64;
         self.frame_t += tstates;
         if self.frame_t >= self.timing.frame_tstates {
             self.frame_t -= self.timing.frame_tstates;
+            self.frame_start += self.timing.frame_tstates as u64;
             self.frames += 1;
             self.events |= EVENT_FRAME;
         }
@@ -115,7 +121,7 @@ impl Bus {
             return 0xA0 | self.matrix.read(high);
         }
         if self.printer.decodes(port) {
-            return self.printer.read(self.now);
+            return self.printer.read(self.now());
         }
         if self.model == Model::Spectrum128K && port & 0xC002 == 0xC000 {
             let register = self.ay_selected & 15;
@@ -132,7 +138,7 @@ impl Bus {
             self.border = value & 7;
         }
         if self.printer.decodes(port) {
-            self.printer.write(value, self.now);
+            self.printer.write(value, self.now());
         }
         if port == EXIT_PORT {
             self.exit_code = Some(value);
@@ -147,7 +153,7 @@ impl Bus {
                 let register = self.ay_selected & 15;
                 self.ay_regs[register as usize] = value;
                 if register == AY_PORT_A {
-                    self.serial.write_port_a(value, self.now);
+                    self.serial.write_port_a(value, self.now());
                 }
             }
         }

@@ -217,7 +217,7 @@ impl Spectrum {
             } else {
                 0
             };
-            if self.bus.now > limit {
+            if self.bus.now() > limit {
                 return Err(MachineError::NoBoot(BOOT_LIMIT_SECS));
             }
         }
@@ -253,7 +253,7 @@ impl Spectrum {
 
     /// T-states since power on.
     pub fn now(&self) -> u64 {
-        self.bus.now
+        self.bus.now()
     }
 
     pub fn frames(&self) -> u64 {
@@ -287,7 +287,7 @@ impl Spectrum {
 
     /// Text received by the RS232 printer (the 128K's LPRINT in 128 BASIC).
     pub fn serial_text(&mut self) -> String {
-        self.bus.serial.poll(self.bus.now);
+        self.bus.serial.poll(self.bus.now());
         self.bus.serial.text()
     }
 
@@ -395,7 +395,7 @@ impl Spectrum {
         stop: &StopWhen,
         observer: &mut dyn FnMut(&Spectrum) -> Option<String>,
     ) -> RunOutcome {
-        let start = self.bus.now;
+        let start = self.bus.now();
         let deadline = start + stop.budget_tstates;
         for &pc in &stop.breakpoints {
             self.bus.traps.set(pc);
@@ -425,11 +425,11 @@ impl Spectrum {
                     &mut self.bus.matrix,
                     std::mem::take(&mut self.input_wait_seen),
                 );
-                if self.bus.now >= deadline {
+                if self.bus.now() >= deadline {
                     break StopReason::Budget;
                 }
                 if let Some(idle) = stop.printer_idle_tstates {
-                    if self.bus.printer.idle_for(idle, self.bus.now) {
+                    if self.bus.printer.idle_for(idle, self.bus.now()) {
                         break StopReason::PrinterIdle;
                     }
                 }
@@ -442,7 +442,7 @@ impl Spectrum {
                 }
             }
         };
-        let tstates = self.bus.now - start;
+        let tstates = self.bus.now() - start;
         RunOutcome {
             reason,
             tstates,

@@ -1,0 +1,5 @@
+10 REM Prints, then sits waiting for a key that never comes
+20 LPRINT "PRINTED, NOW WAITING"
+30 LPRINT "FOR A KEY THAT NEVER COMES"
+40 PAUSE 0
+50 LPRINT "NOT REACHED"
