@@ -8,6 +8,37 @@ pub mod z80;
 
 use crate::Model;
 
+pub(crate) const PAGE: usize = 0x4000;
+pub(crate) type Page = Box<[u8; PAGE]>;
+
+pub(crate) fn page(bytes: &[u8]) -> Page {
+    bytes.to_vec().into_boxed_slice().try_into().expect("a 16 KiB slice")
+}
+
+/// A register file with every register distinct, for round-trip tests.
+#[cfg(test)]
+pub(crate) fn sample_registers(sp: u16, pc: u16) -> Registers {
+    Registers {
+        af: 0x1234,
+        bc: 0x2345,
+        de: 0x3456,
+        hl: 0x4567,
+        af_alt: 0x5678,
+        bc_alt: 0x6789,
+        de_alt: 0x789A,
+        hl_alt: 0x89AB,
+        ix: 0x9ABC,
+        iy: 0xABCD,
+        sp,
+        pc,
+        i: 0x3F,
+        r: 0xA5,
+        iff1: true,
+        iff2: true,
+        im: 1,
+    }
+}
+
 /// Why a file could not be read. The message names the problem; callers add the file name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FormatError {

@@ -4,10 +4,9 @@
 //! stack (the snapshot was taken as if by an NMI); a 128K file stores PC, port 0x7FFD and the
 //! TR-DOS flag after the first 48K, followed by the remaining RAM pages.
 
-use super::{FormatError, Registers, Snapshot};
+use super::{page, FormatError, Page, Registers, Snapshot, PAGE};
 use crate::Model;
 
-const PAGE: usize = 0x4000;
 const HEADER: usize = 27;
 /// Size of a 48K `.sna`.
 pub const SNA_48K_LEN: usize = HEADER + 3 * PAGE;
@@ -15,16 +14,6 @@ pub const SNA_48K_LEN: usize = HEADER + 3 * PAGE;
 pub const SNA_128K_LEN: usize = SNA_48K_LEN + 4 + 5 * PAGE;
 /// Size of a 128K `.sna` whose page at 0xC000 is 2 or 5 (stored twice, six more pages follow).
 pub const SNA_128K_LONG_LEN: usize = SNA_48K_LEN + 4 + 6 * PAGE;
-
-type Page = Box<[u8; PAGE]>;
-
-fn page(bytes: &[u8]) -> Page {
-    bytes
-        .to_vec()
-        .into_boxed_slice()
-        .try_into()
-        .expect("a 16 KiB slice")
-}
 
 fn read_header(h: &[u8]) -> Result<Registers, FormatError> {
     let w = |i: usize| u16::from_le_bytes([h[i], h[i + 1]]);
@@ -232,25 +221,7 @@ mod tests {
     }
 
     fn regs() -> Registers {
-        Registers {
-            af: 0x1234,
-            bc: 0x2345,
-            de: 0x3456,
-            hl: 0x4567,
-            af_alt: 0x5678,
-            bc_alt: 0x6789,
-            de_alt: 0x789A,
-            hl_alt: 0x89AB,
-            ix: 0x9ABC,
-            iy: 0xABCD,
-            sp: 0x8000,
-            pc: 0xBEEF,
-            i: 0x3F,
-            r: 0xA5,
-            iff1: true,
-            iff2: true,
-            im: 1,
-        }
+        crate::formats::sample_registers(0x8000, 0xBEEF)
     }
 
     fn snap48() -> Snapshot {

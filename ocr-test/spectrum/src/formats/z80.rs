@@ -5,24 +5,13 @@
 //! bytes for v2, 54 or 55 for v3) followed by 16 KiB memory blocks, each with its own length
 //! and page number. Compression replaces runs with `ED ED count byte`.
 
-use super::{FormatError, Registers, Snapshot};
+use super::{page, FormatError, Page, Registers, Snapshot, PAGE};
 use crate::Model;
 
-const PAGE: usize = 0x4000;
 const V1_HEADER: usize = 30;
 /// Block length meaning "16384 bytes, not compressed" (v3).
 const RAW_BLOCK: u16 = 0xFFFF;
 const END_MARKER: [u8; 4] = [0x00, 0xED, 0xED, 0x00];
-
-type Page = Box<[u8; PAGE]>;
-
-fn page(bytes: &[u8]) -> Page {
-    bytes
-        .to_vec()
-        .into_boxed_slice()
-        .try_into()
-        .expect("a 16 KiB slice")
-}
 
 /// Why decompression stopped short.
 #[derive(Debug, PartialEq, Eq)]
@@ -482,25 +471,7 @@ mod tests {
     }
 
     fn regs() -> Registers {
-        Registers {
-            af: 0x1234,
-            bc: 0x2345,
-            de: 0x3456,
-            hl: 0x4567,
-            af_alt: 0x5678,
-            bc_alt: 0x6789,
-            de_alt: 0x789A,
-            hl_alt: 0x89AB,
-            ix: 0x9ABC,
-            iy: 0xABCD,
-            sp: 0xFF00,
-            pc: 0x8123,
-            i: 0x3F,
-            r: 0xA5,
-            iff1: true,
-            iff2: false,
-            im: 2,
-        }
+        crate::formats::sample_registers(0xFF00, 0x8123)
     }
 
     fn snap48() -> Snapshot {
