@@ -21,6 +21,8 @@ impl Glyph {
         match self {
             Glyph::Char(0x60) => "£".into(),
             Glyph::Char(0x7F) => "©".into(),
+            // Doubled, as zmakebas writes it, so it cannot be read as the start of an escape.
+            Glyph::Char(b'\\') => "\\\\".into(),
             Glyph::Char(c) => (c as char).to_string(),
             Glyph::Block(code) => block_escape(code),
             Glyph::Udg(n) => format!("\\{}", (b'a' + n) as char),
@@ -112,6 +114,7 @@ mod tests {
         assert_eq!(Glyph::Block(0x8C).to_text(), "\\..");
         assert_eq!(Glyph::Udg(0).to_text(), "\\a");
         assert_eq!(Glyph::Udg(20).to_text(), "\\u");
+        assert_eq!(Glyph::Char(b'\\').to_text(), "\\\\");
     }
 
     #[test]
