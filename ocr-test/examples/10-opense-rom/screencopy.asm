@@ -2,8 +2,9 @@
 ; Sinclair ROM's COPY-LINE does. OpenSE BASIC has no ZX Printer driver, so
 ; screencopy.bas POKEs these bytes (from its DATA lines) to 60000 and calls them.
 ;
-; Before calling, POKE 60000+N_ROWS_OFFSET (see nrows) with the number of
-; character rows to copy (1-24).
+; Before calling, POKE nrows (60075) with the number of character rows to
+; copy (1-24). Assemble with `pasmo --bin screencopy.asm out.bin` to get the
+; 77 bytes in the DATA lines.
 
         org 60000
 
