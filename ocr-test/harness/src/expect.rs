@@ -29,6 +29,7 @@ fn stop_name(reason: &StopReason) -> &'static str {
         StopReason::PrinterIdle => "printer-idle",
         StopReason::Observer(_) => "marker",
         StopReason::Budget | StopReason::TapeEnded => "budget",
+        StopReason::InputStarved => "waiting-for-input",
     }
 }
 

@@ -131,7 +131,8 @@ pub struct Expect {
     /// Start of the BASIC report, e.g. "0 OK" or "2 Variable not found".
     #[serde(default)]
     pub report: Option<String>,
-    /// Why the run must stop: program-end, exit-code, breakpoint, printer-idle, marker, budget.
+    /// Why the run must stop: program-end, exit-code, breakpoint, printer-idle, marker, budget,
+    /// waiting-for-input.
     #[serde(default)]
     pub stop: Option<String>,
     /// Lowest OCR confidence accepted on any line (0-100).
@@ -170,7 +171,8 @@ impl Spec {
             }
         }
         if let Some(stop) = &file.expect.stop {
-            const STOPS: [&str; 6] = ["program-end", "exit-code", "breakpoint", "printer-idle", "marker", "budget"];
+            const STOPS: [&str; 7] =
+                ["program-end", "exit-code", "breakpoint", "printer-idle", "marker", "budget", "waiting-for-input"];
             if !STOPS.contains(&stop.as_str()) {
                 return Err(invalid(format!("expect.stop = \"{stop}\": use one of {}", STOPS.join(", "))));
             }

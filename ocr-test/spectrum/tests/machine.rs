@@ -227,3 +227,14 @@ fn screenshots_show_the_border_and_the_paper() {
     assert_eq!((shot.width(), shot.height()), (320, 256));
     assert_eq!(shot.get_pixel(0, 0).0, [0xD7, 0xD7, 0xD7], "white border");
 }
+
+#[test]
+fn a_program_waiting_for_input_with_no_keys_left_stops_at_once() {
+    let mut machine = Spectrum::booted(config(Model::Spectrum48K)).unwrap();
+    machine.load_tape(tape("10 INPUT a\n20 INPUT b\n30 LPRINT a+b\n"));
+    machine.type_keys(parse_key_text("1\n").unwrap(), TypeWhen::RomWaitsForInput);
+    let outcome = machine.run(&StopWhen::budget_secs(Model::Spectrum48K, 30.0), &mut |_| None);
+    assert_eq!(outcome.reason, StopReason::InputStarved);
+    assert!(outcome.secs < 5.0, "{}", outcome.secs);
+    assert!(outcome.reason.describe().contains("no keys are left"));
+}

@@ -83,6 +83,8 @@ pub enum StopReason {
     Budget,
     /// The program asked for another tape block and the tape had none left.
     TapeEnded,
+    /// The ROM is waiting for INPUT and no keys are left to type.
+    InputStarved,
 }
 
 impl StopReason {
@@ -95,7 +97,7 @@ impl StopReason {
                 .any(|ok| report.starts_with(ok)),
             StopReason::ExitCode(code) => *code == 0,
             StopReason::Breakpoint(_) | StopReason::PrinterIdle | StopReason::Observer(_) => true,
-            StopReason::Budget | StopReason::TapeEnded => false,
+            StopReason::Budget | StopReason::TapeEnded | StopReason::InputStarved => false,
         }
     }
 
@@ -114,6 +116,9 @@ impl StopReason {
             StopReason::TapeEnded => {
                 "the program asked for another tape block but the tape had ended".into()
             }
+            StopReason::InputStarved => "the program is waiting for INPUT and no keys are left to type: \
+                add an input (--keys, [[inputs]]), or check that the last one was accepted"
+                .into(),
         }
     }
 }
@@ -472,6 +477,9 @@ impl Spectrum {
     /// The ROM's editor waits for a key: either INPUT wants typing, or the program has ended.
     fn on_editor_wait(&mut self, stop: &StopWhen) -> Option<StopReason> {
         let in_input = self.peek(FLAGX) & 0x20 != 0;
+        if in_input && self.armed && self.typist.is_idle() {
+            return Some(StopReason::InputStarved);
+        }
         if in_input || !self.armed {
             self.input_wait_seen = true;
             return None;
