@@ -50,7 +50,7 @@ pub enum Command {
   retromesh print demo.bas --rom opense --ocr
 
 The decoded text goes to stdout; why the run stopped goes to the log on stderr.")]
-    Print(PrintArgs),
+    Print(Box<PrintArgs>),
 
     /// Run test specs (TOML files next to the programs) and report.
     #[command(after_help = "Examples:

@@ -52,9 +52,12 @@ impl Config {
         };
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
-            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Config::default())
+            }
             Err(e) => return Err(format!("{}: cannot read the config: {e}", path.display())),
         };
-        toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))
+        toml::from_str(&text)
+            .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))
     }
 }

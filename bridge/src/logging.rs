@@ -10,8 +10,11 @@ pub fn init(format: LogFormat, verbose: u8, configured_level: Option<&str>) {
         1 => "debug",
         _ => "trace",
     };
-    let filter = EnvFilter::try_from_env("RETROMESH_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter =
+        EnvFilter::try_from_env("RETROMESH_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Human => builder.with_target(false).init(),
         LogFormat::Json => builder.json().init(),

@@ -21,10 +21,12 @@ fn main() -> ExitCode {
         Ok(config) => (config, None),
         Err(e) => (Config::default(), Some(e)),
     };
-    let format = cli.log_format.unwrap_or(match config.log.format.as_deref() {
-        Some("json") => LogFormat::Json,
-        _ => LogFormat::Human,
-    });
+    let format = cli
+        .log_format
+        .unwrap_or(match config.log.format.as_deref() {
+            Some("json") => LogFormat::Json,
+            _ => LogFormat::Human,
+        });
     logging::init(format, cli.verbose, config.log.level.as_deref());
     if let Some(e) = config_error {
         tracing::error!("{e}");

@@ -23,7 +23,11 @@ fn stderr(out: &Output) -> String {
 #[test]
 fn print_writes_the_printout_and_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("hi.bas"), "10 LPRINT \"Hello\"\n20 LPRINT 6*7\n").unwrap();
+    std::fs::write(
+        dir.path().join("hi.bas"),
+        "10 LPRINT \"Hello\"\n20 LPRINT 6*7\n",
+    )
+    .unwrap();
     let out = retromesh(&["print", "hi.bas", "--png", "hi.png"], dir.path());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "Hello\n42\n");
@@ -39,10 +43,18 @@ fn exit_codes_mean_something() {
     std::fs::write(dir.path().join("bad.tap"), [3, 0, 0, 1]).unwrap();
     let out = retromesh(&["print", "err.bas"], dir.path());
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("2 Variable not found"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("2 Variable not found"),
+        "{}",
+        stderr(&out)
+    );
     let out = retromesh(&["print", "loop.bas", "--budget", "1"], dir.path());
     assert_eq!(out.status.code(), Some(4));
-    assert!(stderr(&out).contains("loop.timeout.png"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("loop.timeout.png"),
+        "{}",
+        stderr(&out)
+    );
     assert!(dir.path().join("loop.timeout.png").exists());
     let out = retromesh(&["print", "bad.tap"], dir.path());
     assert_eq!(out.status.code(), Some(3));
@@ -55,14 +67,32 @@ fn exit_codes_mean_something() {
 fn test_runs_specs_writes_junit_and_summarises() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.bas"), "10 LPRINT \"alpha\"\n").unwrap();
-    std::fs::write(dir.path().join("a.toml"), "program = \"a.bas\"\n[expect]\ntext = \"alpha\"\n").unwrap();
-    std::fs::write(dir.path().join("b.toml"), "program = \"a.bas\"\n[expect]\ntext = \"beta\"\n").unwrap();
-    let out = retromesh(&["test", ".", "--jobs", "2", "--junit", "junit.xml"], dir.path());
+    std::fs::write(
+        dir.path().join("a.toml"),
+        "program = \"a.bas\"\n[expect]\ntext = \"alpha\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.toml"),
+        "program = \"a.bas\"\n[expect]\ntext = \"beta\"\n",
+    )
+    .unwrap();
+    let out = retromesh(
+        &["test", ".", "--jobs", "2", "--junit", "junit.xml"],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(stdout(&out), "1 passed, 1 failed\n");
-    assert!(stderr(&out).contains("-beta") && stderr(&out).contains("+alpha"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("-beta") && stderr(&out).contains("+alpha"),
+        "{}",
+        stderr(&out)
+    );
     let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
-    assert!(junit.contains("tests=\"2\"") && junit.contains("failures=\"1\""), "{junit}");
+    assert!(
+        junit.contains("tests=\"2\"") && junit.contains("failures=\"1\""),
+        "{junit}"
+    );
 }
 
 #[test]
@@ -71,14 +101,21 @@ fn json_logs_on_request() {
     std::fs::write(dir.path().join("hi.bas"), "10 LPRINT 1\n").unwrap();
     let out = retromesh(&["--log-format", "json", "print", "hi.bas"], dir.path());
     let first = stderr(&out).lines().next().unwrap_or_default().to_string();
-    assert!(first.starts_with('{') && first.contains("\"level\":\"INFO\""), "{first}");
+    assert!(
+        first.starts_with('{') && first.contains("\"level\":\"INFO\""),
+        "{first}"
+    );
 }
 
 #[test]
 fn config_file_sets_defaults_and_bad_config_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("loop.bas"), "10 GO TO 10\n").unwrap();
-    std::fs::write(dir.path().join("retromesh.toml"), "[machine]\nbudget = 0.5\n").unwrap();
+    std::fs::write(
+        dir.path().join("retromesh.toml"),
+        "[machine]\nbudget = 0.5\n",
+    )
+    .unwrap();
     let out = retromesh(&["print", "loop.bas"], dir.path());
     assert_eq!(out.status.code(), Some(4));
     assert!(stderr(&out).contains("after 0.5"), "{}", stderr(&out));
@@ -92,7 +129,10 @@ fn config_file_sets_defaults_and_bad_config_is_a_usage_error() {
 fn help_teaches() {
     let out = retromesh(&["print", "--help"], Path::new("."));
     let help = stdout(&out);
-    assert!(help.contains("Examples:") && help.contains("--load-address"), "{help}");
+    assert!(
+        help.contains("Examples:") && help.contains("--load-address"),
+        "{help}"
+    );
     let out = retromesh(&["--help"], Path::new("."));
     assert!(stdout(&out).contains("Exit codes:"));
 }

@@ -14,9 +14,15 @@ use crate::cli::PrintArgs;
 use crate::config::Config;
 use crate::exit::Exit;
 
-pub fn execute(args: PrintArgs, config: &Config) -> Exit {
+pub fn execute(args: Box<PrintArgs>, config: &Config) -> Exit {
     let defaults = &config.machine;
-    let model = match args.machine.machine.as_deref().or(defaults.machine.as_deref()).unwrap_or("48k") {
+    let model = match args
+        .machine
+        .machine
+        .as_deref()
+        .or(defaults.machine.as_deref())
+        .unwrap_or("48k")
+    {
         "48k" => Model::Spectrum48K,
         "128k" => Model::Spectrum128K,
         other => {
@@ -24,7 +30,13 @@ pub fn execute(args: PrintArgs, config: &Config) -> Exit {
             return Exit::Usage;
         }
     };
-    let rom = RomSource::parse(args.machine.rom.as_deref().or(defaults.rom.as_deref()).unwrap_or("sinclair"));
+    let rom = RomSource::parse(
+        args.machine
+            .rom
+            .as_deref()
+            .or(defaults.rom.as_deref())
+            .unwrap_or("sinclair"),
+    );
     let read = match (args.ocr, args.read.as_deref()) {
         (true, _) | (_, Some("ocr")) => ReadMode::Ocr,
         (_, Some("exact+ocr")) => ReadMode::ExactThenOcr,
@@ -32,10 +44,28 @@ pub fn execute(args: PrintArgs, config: &Config) -> Exit {
     };
     let request = RunRequest {
         program: args.file.clone(),
-        machine: MachineConfig { model, rom, ..Default::default() },
-        bin: args.load_address.map(|load_address| BinPlacement { load_address, entry: args.entry.unwrap_or(load_address) }),
-        budget_secs: args.machine.budget.or(defaults.budget).unwrap_or(retromesh_harness::spec::DEFAULT_BUDGET_SECS),
-        inputs: args.keys.iter().map(|keys| Input { keys: keys.clone(), after_secs: None }).collect(),
+        machine: MachineConfig {
+            model,
+            rom,
+            ..Default::default()
+        },
+        bin: args.load_address.map(|load_address| BinPlacement {
+            load_address,
+            entry: args.entry.unwrap_or(load_address),
+        }),
+        budget_secs: args
+            .machine
+            .budget
+            .or(defaults.budget)
+            .unwrap_or(retromesh_harness::spec::DEFAULT_BUDGET_SECS),
+        inputs: args
+            .keys
+            .iter()
+            .map(|keys| Input {
+                keys: keys.clone(),
+                after_secs: None,
+            })
+            .collect(),
         stop: StopSpec {
             breakpoints: args.breakpoints.clone(),
             printer_idle_ms: args.idle_ms,
@@ -73,13 +103,19 @@ pub fn execute(args: PrintArgs, config: &Config) -> Exit {
         }
     }
     if let Some(path) = &args.save_snapshot {
-        match std::fs::write(path, retromesh_spectrum::formats::z80::write_z80(&report.snapshot)) {
+        match std::fs::write(
+            path,
+            retromesh_spectrum::formats::z80::write_z80(&report.snapshot),
+        ) {
             Ok(()) => info!("snapshot saved to {}", path.display()),
             Err(e) => warn!("cannot save the snapshot to {}: {e}", path.display()),
         }
     }
     let timed_out = report.outcome.reason == StopReason::Budget;
-    let screen = args.screen.clone().or_else(|| timed_out.then(|| timeout_screen_path(&args.file)));
+    let screen = args
+        .screen
+        .clone()
+        .or_else(|| timed_out.then(|| timeout_screen_path(&args.file)));
     if let Some(path) = &screen {
         match report.screen.save(path) {
             Ok(()) => info!("screen saved to {}", path.display()),
@@ -88,7 +124,11 @@ pub fn execute(args: PrintArgs, config: &Config) -> Exit {
     }
     let stop = describe_stop(&report.outcome);
     if timed_out {
-        let printed = if report.printout.is_empty() { "nothing was printed" } else { "the printout so far is above" };
+        let printed = if report.printout.is_empty() {
+            "nothing was printed"
+        } else {
+            "the printout so far is above"
+        };
         error!(
             "{}: {stop}; {printed}. The screen is in {}. Raise --budget, or add a stop condition (--idle-ms, --marker, --break)",
             args.file.display(),
@@ -105,6 +145,9 @@ pub fn execute(args: PrintArgs, config: &Config) -> Exit {
 }
 
 fn timeout_screen_path(file: &std::path::Path) -> PathBuf {
-    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "program".into());
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "program".into());
     PathBuf::from(format!("{stem}.timeout.png"))
 }

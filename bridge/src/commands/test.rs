@@ -14,7 +14,11 @@ use crate::config::Config;
 use crate::exit::Exit;
 
 pub fn execute(args: TestArgs, config: &Config) -> Exit {
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths
+    };
     let specs = match discover(&paths) {
         Ok(specs) => specs,
         Err(e) => {
@@ -23,19 +27,35 @@ pub fn execute(args: TestArgs, config: &Config) -> Exit {
         }
     };
     if specs.is_empty() {
-        error!("no test specs (*.toml) found in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        error!(
+            "no test specs (*.toml) found in {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         return Exit::BadInput;
     }
-    let options = RunOptions { jobs: args.jobs.or(config.test.jobs).unwrap_or(0), bless: args.bless };
+    let options = RunOptions {
+        jobs: args.jobs.or(config.test.jobs).unwrap_or(0),
+        bless: args.bless,
+    };
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(specs.len() as u64);
-        bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}").expect("template"));
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}").expect("template"),
+        );
         bar
     });
     let started = Instant::now();
     let results = run_specs(&specs, &options, &|event| match event {
         Progress::Started { total } => info!("running {total} specs"),
-        Progress::Finished { result, done, total } => {
+        Progress::Finished {
+            result,
+            done,
+            total,
+        } => {
             let line = summary_line(result);
             match &bar {
                 Some(bar) => {
@@ -63,10 +83,17 @@ pub fn execute(args: TestArgs, config: &Config) -> Exit {
         }
     }
     let passed = results.iter().filter(|r| r.passed()).count();
-    let errors = results.iter().filter(|r| matches!(r.verdict, Verdict::Error(_))).count();
+    let errors = results
+        .iter()
+        .filter(|r| matches!(r.verdict, Verdict::Error(_)))
+        .count();
     let failed = results.len() - passed;
     println!("{passed} passed, {failed} failed");
-    info!("{} specs in {:.2} s", results.len(), started.elapsed().as_secs_f64());
+    info!(
+        "{} specs in {:.2} s",
+        results.len(),
+        started.elapsed().as_secs_f64()
+    );
     if failed == 0 {
         Exit::Ok
     } else if errors == failed {

@@ -12,10 +12,17 @@ fn beside(spec: &Spec, suffix: &str) -> PathBuf {
 
 /// Writes `NAME.actual.png` (printout), `NAME.actual.txt` (decoded text), `NAME.screen.png`
 /// and, for text mismatches, `NAME.diff`. Returns the paths written.
-pub fn write_failure(spec: &Spec, report: &RunReport, failures: &[Failure]) -> std::io::Result<Vec<PathBuf>> {
+pub fn write_failure(
+    spec: &Spec,
+    report: &RunReport,
+    failures: &[Failure],
+) -> std::io::Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     let printout = beside(spec, "actual.png");
-    report.printout.save_png(&printout).map_err(std::io::Error::other)?;
+    report
+        .printout
+        .save_png(&printout)
+        .map_err(std::io::Error::other)?;
     written.push(printout);
     let text = beside(spec, "actual.txt");
     std::fs::write(&text, format!("{}\n", report.printed()))?;
@@ -41,8 +48,13 @@ pub fn clear(spec: &Spec) {
 
 /// Writes the golden PNG the spec names from this run's printout.
 pub fn bless(spec: &Spec, report: &RunReport) -> std::io::Result<Option<PathBuf>> {
-    let Some(golden) = &spec.file.expect.golden_png else { return Ok(None) };
+    let Some(golden) = &spec.file.expect.golden_png else {
+        return Ok(None);
+    };
     let path = spec.resolve(golden);
-    report.printout.save_png(Path::new(&path)).map_err(std::io::Error::other)?;
+    report
+        .printout
+        .save_png(Path::new(&path))
+        .map_err(std::io::Error::other)?;
     Ok(Some(path))
 }

@@ -17,7 +17,10 @@ pub struct Failure {
 
 impl Failure {
     fn new(what: impl Into<String>) -> Self {
-        Failure { what: what.into(), diff: None }
+        Failure {
+            what: what.into(),
+            diff: None,
+        }
     }
 }
 
@@ -59,42 +62,59 @@ pub fn check(spec: &Spec, report: &RunReport) -> Vec<Failure> {
                 .unified_diff()
                 .header("expected", "printed")
                 .to_string();
-            failures.push(Failure { what: "the printed text differs from expect.text".into(), diff: Some(diff) });
+            failures.push(Failure {
+                what: "the printed text differs from expect.text".into(),
+                diff: Some(diff),
+            });
         }
     }
     for needle in &expect.contains {
         if !text.contains(needle.as_str()) {
-            failures.push(Failure::new(format!("the printout does not contain {needle:?}")));
+            failures.push(Failure::new(format!(
+                "the printout does not contain {needle:?}"
+            )));
         }
     }
     for needle in &expect.not_contains {
         if text.contains(needle.as_str()) {
-            failures.push(Failure::new(format!("the printout contains {needle:?}, which it must not")));
+            failures.push(Failure::new(format!(
+                "the printout contains {needle:?}, which it must not"
+            )));
         }
     }
     for pattern in &expect.regex {
         // Specs are validated on load, so the pattern compiles.
         if let Ok(re) = regex::Regex::new(pattern) {
             if !re.is_match(text) {
-                failures.push(Failure::new(format!("the printout does not match regex {pattern:?}")));
+                failures.push(Failure::new(format!(
+                    "the printout does not match regex {pattern:?}"
+                )));
             }
         }
     }
     if let Some(code) = expect.exit_code {
         if *reason != StopReason::ExitCode(code) {
-            failures.push(Failure::new(format!("expected exit code {code}, but the {}", reason.describe())));
+            failures.push(Failure::new(format!(
+                "expected exit code {code}, but the {}",
+                reason.describe()
+            )));
         }
     }
     if let Some(want) = &expect.report {
         match reason {
             StopReason::ProgramEnded { report } if report.starts_with(want.as_str()) => {}
-            _ => failures.push(Failure::new(format!("expected BASIC report {want:?}, but the {}", reason.describe()))),
+            _ => failures.push(Failure::new(format!(
+                "expected BASIC report {want:?}, but the {}",
+                reason.describe()
+            ))),
         }
     }
     if let Some(min) = expect.min_confidence {
         let got = report.text.min_confidence();
         if got < min {
-            failures.push(Failure::new(format!("lowest line confidence {got} is below min_confidence {min}")));
+            failures.push(Failure::new(format!(
+                "lowest line confidence {got} is below min_confidence {min}"
+            )));
         }
     }
     if let Some(golden) = &expect.golden_png {

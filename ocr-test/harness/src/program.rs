@@ -42,22 +42,40 @@ pub enum ProgramError {
 impl Program {
     /// Reads `path`, choosing the format by its extension.
     pub fn read(path: &Path, bin: Option<BinPlacement>) -> Result<Program, ProgramError> {
-        let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-        let bytes = std::fs::read(path)
-            .map_err(|e| ProgramError::Unreadable { path: path.into(), reason: e.to_string() })?;
-        let invalid = |problem: String| ProgramError::Invalid { path: path.into(), problem };
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let bytes = std::fs::read(path).map_err(|e| ProgramError::Unreadable {
+            path: path.into(),
+            reason: e.to_string(),
+        })?;
+        let invalid = |problem: String| ProgramError::Invalid {
+            path: path.into(),
+            problem,
+        };
         match ext.as_deref() {
             Some("bas") => {
-                let source = String::from_utf8(bytes)
-                    .map_err(|e| invalid(format!("not UTF-8 text ({e}): save the BASIC source as UTF-8")))?;
+                let source = String::from_utf8(bytes).map_err(|e| {
+                    invalid(format!(
+                        "not UTF-8 text ({e}): save the BASIC source as UTF-8"
+                    ))
+                })?;
                 Program::from_basic(&source).map_err(invalid)
             }
-            Some("tap") => parse_tap(&bytes).map(Program::Tape).map_err(|e| invalid(e.to_string())),
-            Some("sna") => parse_sna(&bytes).map(|s| Program::Snapshot(Box::new(s))).map_err(|e| invalid(e.to_string())),
-            Some("z80") => parse_z80(&bytes).map(|s| Program::Snapshot(Box::new(s))).map_err(|e| invalid(e.to_string())),
+            Some("tap") => parse_tap(&bytes)
+                .map(Program::Tape)
+                .map_err(|e| invalid(e.to_string())),
+            Some("sna") => parse_sna(&bytes)
+                .map(|s| Program::Snapshot(Box::new(s)))
+                .map_err(|e| invalid(e.to_string())),
+            Some("z80") => parse_z80(&bytes)
+                .map(|s| Program::Snapshot(Box::new(s)))
+                .map_err(|e| invalid(e.to_string())),
             Some("asm") => Program::from_assembly(path).map_err(invalid),
             Some("bin") => {
-                let place = bin.ok_or_else(|| ProgramError::BinNeedsAddress { path: path.into() })?;
+                let place =
+                    bin.ok_or_else(|| ProgramError::BinNeedsAddress { path: path.into() })?;
                 Program::from_binary(&bytes, place).map_err(invalid)
             }
             _ => Err(ProgramError::UnknownType { path: path.into() }),
@@ -67,10 +85,18 @@ impl Program {
     /// Tokenises BASIC text (zmakebas syntax) into a tape that runs from its first line.
     pub fn from_basic(source: &str) -> Result<Program, String> {
         let program = tokenise(source, &TokeniseOptions::default()).map_err(|e| e.to_string())?;
-        let Some(first_line) = program.bytes.get(..2).map(|b| u16::from_be_bytes([b[0], b[1]])) else {
+        let Some(first_line) = program
+            .bytes
+            .get(..2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+        else {
             return Err("the program has no lines: write at least one numbered BASIC line".into());
         };
-        Ok(Program::Tape(basic_program_tape("program", &program.bytes, Some(first_line))))
+        Ok(Program::Tape(basic_program_tape(
+            "program",
+            &program.bytes,
+            Some(first_line),
+        )))
     }
 
     /// Assembles Z80 source with pasmo into a tape with a BASIC loader that runs the code
@@ -81,11 +107,17 @@ impl Program {
             std::process::id(),
             ASSEMBLED.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         ));
-        let result = std::process::Command::new("pasmo").arg("--tapbas").arg(path).arg(&out).output();
+        let result = std::process::Command::new("pasmo")
+            .arg("--tapbas")
+            .arg(path)
+            .arg(&out)
+            .output();
         let output = match result {
             Ok(output) => output,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err("assembling needs pasmo: install it with `apt-get install pasmo`".into())
+                return Err(
+                    "assembling needs pasmo: install it with `apt-get install pasmo`".into(),
+                )
             }
             Err(e) => return Err(format!("cannot run pasmo: {e}")),
         };
@@ -96,7 +128,9 @@ impl Program {
             return Err(format!("pasmo could not assemble it: {}", stderr.trim()));
         }
         let bytes = tape.map_err(|e| format!("pasmo wrote no tape: {e}"))?;
-        parse_tap(&bytes).map(Program::Tape).map_err(|e| format!("pasmo's tape: {e}"))
+        parse_tap(&bytes)
+            .map(Program::Tape)
+            .map_err(|e| format!("pasmo's tape: {e}"))
     }
 
     /// Wraps machine code in the usual BASIC loader: CLEAR below it, LOAD ""CODE, RANDOMIZE USR.
@@ -117,10 +151,16 @@ impl Program {
             place.load_address - 1,
             place.entry
         );
-        let loader = tokenise(&source, &TokeniseOptions { autostart: Some(10), ..Default::default() })
-            .map_err(|e| format!("building the loader: {e}"))?;
+        let loader = tokenise(
+            &source,
+            &TokeniseOptions {
+                autostart: Some(10),
+            },
+        )
+        .map_err(|e| format!("building the loader: {e}"))?;
         let mut tape = basic_program_tape("loader", &loader.bytes, loader.autostart);
-        tape.blocks.extend(code_tape("code", place.load_address, code).blocks);
+        tape.blocks
+            .extend(code_tape("code", place.load_address, code).blocks);
         Ok(Program::Tape(tape))
     }
 

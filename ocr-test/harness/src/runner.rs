@@ -1,6 +1,6 @@
 //! Runs many specs in parallel and collects verdicts.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -49,13 +49,23 @@ impl SpecResult {
 
 /// Progress as specs finish, for progress bars and logs.
 pub enum Progress<'a> {
-    Started { total: usize },
-    Finished { result: &'a SpecResult, done: usize, total: usize },
+    Started {
+        total: usize,
+    },
+    Finished {
+        result: &'a SpecResult,
+        done: usize,
+        total: usize,
+    },
 }
 
 /// Runs every spec file in `paths` (see [`crate::spec::discover`]), `options.jobs` at a time.
 /// Results come back in the order of `paths`.
-pub fn run_specs(paths: &[PathBuf], options: &RunOptions, progress: &(dyn Fn(Progress) + Sync)) -> Vec<SpecResult> {
+pub fn run_specs(
+    paths: &[PathBuf],
+    options: &RunOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Vec<SpecResult> {
     let total = paths.len();
     let jobs = match options.jobs {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -76,20 +86,32 @@ pub fn run_specs(paths: &[PathBuf], options: &RunOptions, progress: &(dyn Fn(Pro
                     let Some(path) = paths.get(i) else { break };
                     let result = run_one(path, options, &mut ocr);
                     let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    progress(Progress::Finished { result: &result, done: finished, total });
+                    progress(Progress::Finished {
+                        result: &result,
+                        done: finished,
+                        total,
+                    });
                     results.lock().expect("results")[i] = Some(result);
                 }
             });
         }
     });
-    results.into_inner().expect("results").into_iter().map(|r| r.expect("every spec ran")).collect()
+    results
+        .into_inner()
+        .expect("results")
+        .into_iter()
+        .map(|r| r.expect("every spec ran"))
+        .collect()
 }
 
-fn run_one(path: &PathBuf, options: &RunOptions, ocr: &mut Option<Result<Ocr, String>>) -> SpecResult {
+fn run_one(path: &Path, options: &RunOptions, ocr: &mut Option<Result<Ocr, String>>) -> SpecResult {
     let started = Instant::now();
-    let fallback_name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let fallback_name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let errored = |name: String, message: String| SpecResult {
-        path: path.clone(),
+        path: path.to_path_buf(),
         name,
         verdict: Verdict::Error(message),
         wall: started.elapsed(),
@@ -131,7 +153,7 @@ fn run_one(path: &PathBuf, options: &RunOptions, ocr: &mut Option<Result<Ocr, St
         (Verdict::Failed(failures), written)
     };
     SpecResult {
-        path: path.clone(),
+        path: path.to_path_buf(),
         name: spec.name.clone(),
         verdict,
         wall: started.elapsed(),

@@ -79,7 +79,11 @@ pub enum RunError {
     #[error(transparent)]
     Program(#[from] ProgramError),
     #[error("{path}: input {index}: {problem}")]
-    Input { path: PathBuf, index: usize, problem: String },
+    Input {
+        path: PathBuf,
+        index: usize,
+        problem: String,
+    },
     #[error(transparent)]
     Read(#[from] retromesh_readback::ReadError),
 }
@@ -93,7 +97,10 @@ fn booted(config: &MachineConfig) -> Result<Spectrum, ProgramError> {
         return Ok(machine.clone());
     }
     let machine = Spectrum::booted(config.clone())?;
-    cache.lock().expect("boot cache").insert(config.clone(), machine.clone());
+    cache
+        .lock()
+        .expect("boot cache")
+        .insert(config.clone(), machine.clone());
     Ok(machine)
 }
 
@@ -110,7 +117,9 @@ pub fn run(request: &RunRequest, ocr: Option<&mut Ocr>) -> Result<RunReport, Run
             problem: e.to_string(),
         })?;
         let when = match input.after_secs {
-            Some(secs) => TypeWhen::AfterFrames((timing.tstates_from_secs(secs) / timing.frame_tstates as u64) as u32),
+            Some(secs) => TypeWhen::AfterFrames(
+                (timing.tstates_from_secs(secs) / timing.frame_tstates as u64) as u32,
+            ),
             None => TypeWhen::RomWaitsForInput,
         };
         machine.type_keys(chords, when);
@@ -118,7 +127,10 @@ pub fn run(request: &RunRequest, ocr: Option<&mut Ocr>) -> Result<RunReport, Run
     let stop = StopWhen {
         budget_tstates: timing.tstates_from_secs(request.budget_secs),
         breakpoints: request.stop.breakpoints.clone(),
-        printer_idle_tstates: request.stop.printer_idle_ms.map(|ms| timing.tstates_from_ms(ms)),
+        printer_idle_tstates: request
+            .stop
+            .printer_idle_ms
+            .map(|ms| timing.tstates_from_ms(ms)),
         program_end: !request.stop.ignore_program_end,
     };
     let mut marker_index: Option<(retromesh_spectrum::charset::Charset, GlyphIndex)> = None;
@@ -129,7 +141,11 @@ pub fn run(request: &RunRequest, ocr: Option<&mut Ocr>) -> Result<RunReport, Run
             marker_index = Some((charset.clone(), GlyphIndex::new(&charset)));
         }
         let (_, index) = marker_index.as_ref()?;
-        index.read(m.printout()).text().contains(marker).then(|| format!("end marker \"{marker}\" printed"))
+        index
+            .read(m.printout())
+            .text()
+            .contains(marker)
+            .then(|| format!("end marker \"{marker}\" printed"))
     });
     let index = GlyphIndex::new(&machine.charset());
     let text = read_printout_with(machine.printout(), Some(&index), request.read, ocr)?;
@@ -145,5 +161,9 @@ pub fn run(request: &RunRequest, ocr: Option<&mut Ocr>) -> Result<RunReport, Run
 
 /// A one-line account of why a run stopped and how long it ran, in emulated time.
 pub fn describe_stop(outcome: &RunOutcome) -> String {
-    format!("{} after {:.2} emulated seconds", outcome.reason.describe(), outcome.secs)
+    format!(
+        "{} after {:.2} emulated seconds",
+        outcome.reason.describe(),
+        outcome.secs
+    )
 }

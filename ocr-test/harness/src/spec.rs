@@ -158,32 +158,59 @@ pub enum SpecError {
 
 impl Spec {
     pub fn load(path: &Path) -> Result<Spec, SpecError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| SpecError::Unreadable { path: path.into(), reason: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|e| SpecError::Unreadable {
+            path: path.into(),
+            reason: e.to_string(),
+        })?;
         let file: SpecFile = toml::from_str(&text).map_err(|e| SpecError::Invalid {
             path: path.into(),
-            problem: format!("{}: see the spec format in docs/test-specs.md", e.to_string().trim_end()),
+            problem: format!(
+                "{}: see the spec format in docs/test-specs.md",
+                e.to_string().trim_end()
+            ),
         })?;
-        let invalid = |problem: String| SpecError::Invalid { path: path.into(), problem };
+        let invalid = |problem: String| SpecError::Invalid {
+            path: path.into(),
+            problem,
+        };
         if let Some(budget) = file.budget {
             if !(budget > 0.0 && budget <= 3600.0) {
-                return Err(invalid(format!("budget = {budget}: give emulated seconds between 0 and 3600")));
+                return Err(invalid(format!(
+                    "budget = {budget}: give emulated seconds between 0 and 3600"
+                )));
             }
         }
         if let Some(stop) = &file.expect.stop {
-            const STOPS: [&str; 7] =
-                ["program-end", "exit-code", "breakpoint", "printer-idle", "marker", "budget", "waiting-for-input"];
+            const STOPS: [&str; 7] = [
+                "program-end",
+                "exit-code",
+                "breakpoint",
+                "printer-idle",
+                "marker",
+                "budget",
+                "waiting-for-input",
+            ];
             if !STOPS.contains(&stop.as_str()) {
-                return Err(invalid(format!("expect.stop = \"{stop}\": use one of {}", STOPS.join(", "))));
+                return Err(invalid(format!(
+                    "expect.stop = \"{stop}\": use one of {}",
+                    STOPS.join(", ")
+                )));
             }
         }
         for pattern in &file.expect.regex {
-            regex::Regex::new(pattern).map_err(|e| invalid(format!("expect.regex {pattern:?} does not compile: {e}")))?;
+            regex::Regex::new(pattern)
+                .map_err(|e| invalid(format!("expect.regex {pattern:?} does not compile: {e}")))?;
         }
         let name = file.name.clone().unwrap_or_else(|| {
-            path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+            path.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
         });
-        Ok(Spec { path: path.into(), name, file })
+        Ok(Spec {
+            path: path.into(),
+            name,
+            file,
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -209,13 +236,27 @@ impl Spec {
             PrinterName::Zx => PrinterKind::ZxPrinter,
             PrinterName::Alphacom => PrinterKind::Alphacom32,
         };
-        let bin = f.load_address.map(|load_address| BinPlacement { load_address, entry: f.entry.unwrap_or(load_address) });
+        let bin = f.load_address.map(|load_address| BinPlacement {
+            load_address,
+            entry: f.entry.unwrap_or(load_address),
+        });
         RunRequest {
             program: self.resolve(&f.program),
-            machine: MachineConfig { model, rom, printer },
+            machine: MachineConfig {
+                model,
+                rom,
+                printer,
+            },
             bin,
             budget_secs: f.budget.unwrap_or(DEFAULT_BUDGET_SECS),
-            inputs: f.inputs.iter().map(|i| Input { keys: i.keys.clone(), after_secs: i.after }).collect(),
+            inputs: f
+                .inputs
+                .iter()
+                .map(|i| Input {
+                    keys: i.keys.clone(),
+                    after_secs: i.after,
+                })
+                .collect(),
             stop: StopSpec {
                 breakpoints: f.stop.breakpoint.clone(),
                 printer_idle_ms: f.stop.printer_idle_ms,
@@ -240,7 +281,10 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SpecError> {
         } else if path.exists() {
             found.push(path.clone());
         } else {
-            return Err(SpecError::Unreadable { path: path.clone(), reason: "no such file or directory".into() });
+            return Err(SpecError::Unreadable {
+                path: path.clone(),
+                reason: "no such file or directory".into(),
+            });
         }
     }
     found.sort();
@@ -249,8 +293,10 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SpecError> {
 }
 
 fn collect(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), SpecError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| SpecError::Unreadable { path: dir.into(), reason: e.to_string() })?;
+    let entries = std::fs::read_dir(dir).map_err(|e| SpecError::Unreadable {
+        path: dir.into(),
+        reason: e.to_string(),
+    })?;
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {

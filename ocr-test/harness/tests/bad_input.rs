@@ -51,7 +51,10 @@ fn corrupt_and_truncated_tapes() {
     let good = good_tap();
     let path = write(dir.path(), "short.tap", &good[..good.len() - 3]);
     let err = error_of(&request(path));
-    assert!(err.contains("short.tap") && err.contains("truncated"), "{err}");
+    assert!(
+        err.contains("short.tap") && err.contains("truncated"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -60,13 +63,20 @@ fn corrupt_snapshots() {
     let err = error_of(&request(write(dir.path(), "odd.sna", vec![0u8; 1000])));
     assert!(err.contains("odd.sna") && err.contains("49179"), "{err}");
     let err = error_of(&request(write(dir.path(), "cut.z80", vec![0u8; 20])));
-    assert!(err.contains("cut.z80") && err.contains("truncated"), "{err}");
+    assert!(
+        err.contains("cut.z80") && err.contains("truncated"),
+        "{err}"
+    );
 }
 
 #[test]
 fn basic_that_does_not_tokenise_names_the_line() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "oops.bas", "10 PRINT \"fine\"\n20 PRINT \"never closed\n");
+    let path = write(
+        dir.path(),
+        "oops.bas",
+        "10 PRINT \"fine\"\n20 PRINT \"never closed\n",
+    );
     let err = error_of(&request(path));
     assert!(err.contains("oops.bas") && err.contains("line 2"), "{err}");
 }
@@ -78,7 +88,14 @@ fn unknown_types_and_binaries_without_an_address() {
     assert!(err.contains("x.prg") && err.contains(".bas"), "{err}");
     let err = error_of(&request(write(dir.path(), "x.bin", [0xC9])));
     assert!(err.contains("--load-address"), "{err}");
-    let err = Program::from_binary(&[0xC9], BinPlacement { load_address: 0x4000, entry: 0x4000 }).unwrap_err();
+    let err = Program::from_binary(
+        &[0xC9],
+        BinPlacement {
+            load_address: 0x4000,
+            entry: 0x4000,
+        },
+    )
+    .unwrap_err();
     assert!(err.contains("0x4000"), "{err}");
 }
 
@@ -88,14 +105,20 @@ fn a_missing_rom_file_is_named() {
     let mut req = request(write(dir.path(), "p.bas", "10 PRINT 1\n"));
     req.machine.rom = RomSource::File(dir.path().join("nope.rom"));
     let err = error_of(&req);
-    assert!(err.contains("nope.rom") && err.contains("not found"), "{err}");
+    assert!(
+        err.contains("nope.rom") && err.contains("not found"),
+        "{err}"
+    );
 }
 
 #[test]
 fn untypeable_input_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let mut req = request(write(dir.path(), "p.bas", "10 INPUT a$\n"));
-    req.inputs.push(Input { keys: "caf\u{e9}".into(), after_secs: None });
+    req.inputs.push(Input {
+        keys: "caf\u{e9}".into(),
+        after_secs: None,
+    });
     let err = error_of(&req);
     assert!(err.contains("input 1") && err.contains('\u{e9}'), "{err}");
 }
@@ -103,13 +126,35 @@ fn untypeable_input_is_named() {
 #[test]
 fn a_program_that_never_prints_times_out_with_a_screenshot() {
     let dir = tempfile::tempdir().unwrap();
-    let program = write(dir.path(), "silent.bas", "10 PRINT \"thinking\"\n20 GO TO 20\n");
-    let spec = write(dir.path(), "silent.toml", "program = \"silent.bas\"\nbudget = 1.5\n[expect]\ncontains = [\"x\"]\n");
+    let program = write(
+        dir.path(),
+        "silent.bas",
+        "10 PRINT \"thinking\"\n20 GO TO 20\n",
+    );
+    let spec = write(
+        dir.path(),
+        "silent.toml",
+        "program = \"silent.bas\"\nbudget = 1.5\n[expect]\ncontains = [\"x\"]\n",
+    );
     let _ = program;
-    let results = run_specs(&[spec], &RunOptions { jobs: 1, bless: false }, &|_| {});
+    let results = run_specs(
+        &[spec],
+        &RunOptions {
+            jobs: 1,
+            bless: false,
+        },
+        &|_| {},
+    );
     let result = &results[0];
-    let Verdict::Failed(failures) = &result.verdict else { panic!("{:?}", result.verdict) };
-    assert!(failures[0].what.contains("emulated-time budget ran out after 1.5"), "{failures:?}");
+    let Verdict::Failed(failures) = &result.verdict else {
+        panic!("{:?}", result.verdict)
+    };
+    assert!(
+        failures[0]
+            .what
+            .contains("emulated-time budget ran out after 1.5"),
+        "{failures:?}"
+    );
     let screen = dir.path().join("silent.screen.png");
     assert!(result.artifacts.contains(&screen), "{:?}", result.artifacts);
     let image = image::open(&screen).unwrap();
@@ -119,29 +164,55 @@ fn a_program_that_never_prints_times_out_with_a_screenshot() {
 #[test]
 fn specs_with_unknown_fields_are_errors_naming_the_field() {
     let dir = tempfile::tempdir().unwrap();
-    let spec = write(dir.path(), "typo.toml", "program = \"p.bas\"\n[expect]\ntxet = \"hi\"\n");
+    let spec = write(
+        dir.path(),
+        "typo.toml",
+        "program = \"p.bas\"\n[expect]\ntxet = \"hi\"\n",
+    );
     let err = Spec::load(&spec).unwrap_err().to_string();
     assert!(err.contains("typo.toml") && err.contains("txet"), "{err}");
     let results = run_specs(&[spec], &RunOptions::default(), &|_| {});
     assert!(matches!(&results[0].verdict, Verdict::Error(m) if m.contains("txet")));
-    let spec = write(dir.path(), "badre.toml", "program = \"p.bas\"\n[expect]\nregex = [\"(\"]\n");
-    assert!(Spec::load(&spec).unwrap_err().to_string().contains("does not compile"));
+    let spec = write(
+        dir.path(),
+        "badre.toml",
+        "program = \"p.bas\"\n[expect]\nregex = [\"(\"]\n",
+    );
+    assert!(Spec::load(&spec)
+        .unwrap_err()
+        .to_string()
+        .contains("does not compile"));
 }
 
 #[test]
 fn failures_leave_printout_text_and_diff_beside_the_spec() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "p.bas", "10 LPRINT \"apple\"\n20 LPRINT \"pear\"\n");
-    let spec = write(dir.path(), "p.toml", "program = \"p.bas\"\n[expect]\ntext = \"\"\"\napple\nplum\n\"\"\"\n");
-    let results = run_specs(&[spec.clone()], &RunOptions::default(), &|_| {});
+    write(
+        dir.path(),
+        "p.bas",
+        "10 LPRINT \"apple\"\n20 LPRINT \"pear\"\n",
+    );
+    let spec = write(
+        dir.path(),
+        "p.toml",
+        "program = \"p.bas\"\n[expect]\ntext = \"\"\"\napple\nplum\n\"\"\"\n",
+    );
+    let results = run_specs(std::slice::from_ref(&spec), &RunOptions::default(), &|_| {});
     assert!(matches!(results[0].verdict, Verdict::Failed(_)));
     let diff = std::fs::read_to_string(dir.path().join("p.diff")).unwrap();
     assert!(diff.contains("-plum") && diff.contains("+pear"), "{diff}");
-    assert_eq!(std::fs::read_to_string(dir.path().join("p.actual.txt")).unwrap(), "apple\npear\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("p.actual.txt")).unwrap(),
+        "apple\npear\n"
+    );
     assert!(dir.path().join("p.actual.png").exists());
 
     // Fixed, the same spec passes and the leftovers go away.
-    std::fs::write(&spec, "program = \"p.bas\"\n[expect]\ntext = \"apple\\npear\"\n").unwrap();
+    std::fs::write(
+        &spec,
+        "program = \"p.bas\"\n[expect]\ntext = \"apple\\npear\"\n",
+    )
+    .unwrap();
     let results = run_specs(&[spec], &RunOptions::default(), &|_| {});
     assert!(results[0].passed(), "{:?}", results[0].verdict);
     assert!(!dir.path().join("p.diff").exists());
@@ -151,12 +222,25 @@ fn failures_leave_printout_text_and_diff_beside_the_spec() {
 fn golden_pngs_are_blessed_then_compared() {
     let dir = tempfile::tempdir().unwrap();
     let program = write(dir.path(), "g.bas", "10 LPRINT \"gold\"\n");
-    let spec = write(dir.path(), "g.toml", "program = \"g.bas\"\n[expect]\ngolden_png = \"g.png\"\n");
-    let results = run_specs(&[spec.clone()], &RunOptions::default(), &|_| {});
+    let spec = write(
+        dir.path(),
+        "g.toml",
+        "program = \"g.bas\"\n[expect]\ngolden_png = \"g.png\"\n",
+    );
+    let results = run_specs(std::slice::from_ref(&spec), &RunOptions::default(), &|_| {});
     assert!(matches!(&results[0].verdict, Verdict::Failed(f) if f[0].what.contains("--bless")));
-    let results = run_specs(&[spec.clone()], &RunOptions { jobs: 1, bless: true }, &|_| {});
+    let results = run_specs(
+        std::slice::from_ref(&spec),
+        &RunOptions {
+            jobs: 1,
+            bless: true,
+        },
+        &|_| {},
+    );
     assert!(results[0].passed());
     std::fs::write(&program, "10 LPRINT \"gild\"\n").unwrap();
     let results = run_specs(&[spec], &RunOptions::default(), &|_| {});
-    assert!(matches!(&results[0].verdict, Verdict::Failed(f) if f[0].what.contains("first difference in dot row")));
+    assert!(
+        matches!(&results[0].verdict, Verdict::Failed(f) if f[0].what.contains("first difference in dot row"))
+    );
 }

@@ -22,8 +22,22 @@ fn a_binary_runs_from_its_entry_point() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("exit.bin");
     // 0x9000: a byte of data; 0x9001: LD BC,0xDEFF; LD A,(0x9000); OUT (C),A; RET
-    std::fs::write(&path, [42, 0x01, 0xFF, 0xDE, 0x3A, 0x00, 0x90, 0xED, 0x79, 0xC9]).unwrap();
-    let report = run(&request(path, Some(BinPlacement { load_address: 0x9000, entry: 0x9001 })), None).unwrap();
+    std::fs::write(
+        &path,
+        [42, 0x01, 0xFF, 0xDE, 0x3A, 0x00, 0x90, 0xED, 0x79, 0xC9],
+    )
+    .unwrap();
+    let report = run(
+        &request(
+            path,
+            Some(BinPlacement {
+                load_address: 0x9000,
+                entry: 0x9001,
+            }),
+        ),
+        None,
+    )
+    .unwrap();
     assert_eq!(report.outcome.reason, StopReason::ExitCode(42));
 }
 

@@ -23,7 +23,10 @@ fn run_basic(config: MachineConfig, source: &str, secs: f64) -> (Spectrum, StopR
 }
 
 fn config(model: Model) -> MachineConfig {
-    MachineConfig { model, ..Default::default() }
+    MachineConfig {
+        model,
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -43,25 +46,54 @@ fn a_rom_that_never_scans_the_keyboard_is_reported() {
     image[0] = 0xF3;
     image[1] = 0x76;
     std::fs::write(&rom, image).unwrap();
-    let err = Spectrum::booted(MachineConfig { rom: RomSource::File(rom), ..Default::default() }).err().unwrap();
-    assert!(err.to_string().contains("did not reach its keyboard loop"), "{err}");
+    let err = Spectrum::booted(MachineConfig {
+        rom: RomSource::File(rom),
+        ..Default::default()
+    })
+    .err()
+    .unwrap();
+    assert!(
+        err.to_string().contains("did not reach its keyboard loop"),
+        "{err}"
+    );
 }
 
 #[test]
 fn lprint_reaches_the_paper_and_the_program_end_is_reported() {
-    let (machine, reason) = run_basic(config(Model::Spectrum48K), "10 LPRINT \"HI\"\n20 LPRINT 1+1\n", 10.0);
-    assert_eq!(reason, StopReason::ProgramEnded { report: "0 OK, 20:1".into() });
-    assert_eq!(machine.printout().height(), 16, "two text lines of 8 dot rows");
+    let (machine, reason) = run_basic(
+        config(Model::Spectrum48K),
+        "10 LPRINT \"HI\"\n20 LPRINT 1+1\n",
+        10.0,
+    );
+    assert_eq!(
+        reason,
+        StopReason::ProgramEnded {
+            report: "0 OK, 20:1".into()
+        }
+    );
+    assert_eq!(
+        machine.printout().height(),
+        16,
+        "two text lines of 8 dot rows"
+    );
     let charset = machine.charset();
     // The first cell of the first line is the ROM's "H".
     let cell: [u8; 8] = std::array::from_fn(|y| machine.printout().rows()[y][0]);
-    assert_eq!(charset.match_cell(&cell).map(|g| g.to_text()), Some("H".to_string()));
+    assert_eq!(
+        charset.match_cell(&cell).map(|g| g.to_text()),
+        Some("H".to_string())
+    );
 }
 
 #[test]
 fn basic_errors_end_the_run_with_their_report() {
     let (_, reason) = run_basic(config(Model::Spectrum48K), "10 PRINT 1/0\n", 10.0);
-    assert_eq!(reason, StopReason::ProgramEnded { report: "6 Number too big, 10:1".into() });
+    assert_eq!(
+        reason,
+        StopReason::ProgramEnded {
+            report: "6 Number too big, 10:1".into()
+        }
+    );
     assert!(!reason.is_completion());
 }
 
@@ -76,7 +108,9 @@ fn the_exit_port_carries_an_exit_code() {
 fn the_budget_stops_a_program_that_never_ends() {
     let mut machine = Spectrum::booted(config(Model::Spectrum48K)).unwrap();
     machine.load_tape(tape("10 GO TO 10\n"));
-    let outcome = machine.run(&StopWhen::budget_secs(Model::Spectrum48K, 2.0), &mut |_| None);
+    let outcome = machine.run(&StopWhen::budget_secs(Model::Spectrum48K, 2.0), &mut |_| {
+        None
+    });
     assert_eq!(outcome.reason, StopReason::Budget);
     assert!((2.0..2.1).contains(&outcome.secs), "{}", outcome.secs);
 }
@@ -118,15 +152,29 @@ fn the_observer_can_stop_the_run() {
 fn keys_are_typed_when_the_rom_asks_for_input() {
     let mut machine = Spectrum::booted(config(Model::Spectrum48K)).unwrap();
     machine.load_tape(tape("10 INPUT a$\n20 INPUT n\n30 LPRINT a$;n*2\n"));
-    machine.type_keys(parse_key_text("Zx!{ENTER}").unwrap(), TypeWhen::RomWaitsForInput);
+    machine.type_keys(
+        parse_key_text("Zx!{ENTER}").unwrap(),
+        TypeWhen::RomWaitsForInput,
+    );
     machine.type_keys(parse_key_text("21\n").unwrap(), TypeWhen::RomWaitsForInput);
-    let outcome = machine.run(&StopWhen::budget_secs(Model::Spectrum48K, 20.0), &mut |_| None);
-    assert_eq!(outcome.reason, StopReason::ProgramEnded { report: "0 OK, 30:1".into() });
+    let outcome = machine.run(
+        &StopWhen::budget_secs(Model::Spectrum48K, 20.0),
+        &mut |_| None,
+    );
+    assert_eq!(
+        outcome.reason,
+        StopReason::ProgramEnded {
+            report: "0 OK, 30:1".into()
+        }
+    );
     let charset = machine.charset();
     let text: String = (0..32)
         .map(|col| {
             let cell: [u8; 8] = std::array::from_fn(|y| machine.printout().rows()[y][col]);
-            charset.match_cell(&cell).map(|g| g.to_text()).unwrap_or("?".into())
+            charset
+                .match_cell(&cell)
+                .map(|g| g.to_text())
+                .unwrap_or("?".into())
         })
         .collect();
     assert_eq!(text.trim_end(), "Zx!42");
@@ -135,9 +183,14 @@ fn keys_are_typed_when_the_rom_asks_for_input() {
 #[test]
 fn keys_reach_programs_that_read_the_keyboard_themselves() {
     let mut machine = Spectrum::booted(config(Model::Spectrum48K)).unwrap();
-    machine.load_tape(tape("10 LET k$=INKEY$: IF k$=\"\" THEN GO TO 10\n20 OUT 57087,CODE k$\n"));
+    machine.load_tape(tape(
+        "10 LET k$=INKEY$: IF k$=\"\" THEN GO TO 10\n20 OUT 57087,CODE k$\n",
+    ));
     machine.type_keys(parse_key_text("q").unwrap(), TypeWhen::AfterFrames(25));
-    let outcome = machine.run(&StopWhen::budget_secs(Model::Spectrum48K, 10.0), &mut |_| None);
+    let outcome = machine.run(
+        &StopWhen::budget_secs(Model::Spectrum48K, 10.0),
+        &mut |_| None,
+    );
     assert_eq!(outcome.reason, StopReason::ExitCode(b'q'));
 }
 
@@ -156,14 +209,24 @@ fn runs_are_deterministic_to_the_byte() {
 fn a_snapshot_resumes_where_it_was_taken() {
     let mut machine = Spectrum::booted(config(Model::Spectrum48K)).unwrap();
     machine.load_tape(tape("10 INPUT a$\n20 LPRINT \"got \";a$\n"));
-    machine.run(&StopWhen::budget_secs(Model::Spectrum48K, 2.0), &mut |_| None);
+    machine.run(&StopWhen::budget_secs(Model::Spectrum48K, 2.0), &mut |_| {
+        None
+    });
     let saved = parse_z80(&write_z80(&machine.to_snapshot())).unwrap();
 
     let mut resumed = Spectrum::booted(config(Model::Spectrum48K)).unwrap();
     resumed.load_snapshot(&saved).unwrap();
     resumed.type_keys(parse_key_text("ok\n").unwrap(), TypeWhen::RomWaitsForInput);
-    let outcome = resumed.run(&StopWhen::budget_secs(Model::Spectrum48K, 10.0), &mut |_| None);
-    assert_eq!(outcome.reason, StopReason::ProgramEnded { report: "0 OK, 20:1".into() });
+    let outcome = resumed.run(
+        &StopWhen::budget_secs(Model::Spectrum48K, 10.0),
+        &mut |_| None,
+    );
+    assert_eq!(
+        outcome.reason,
+        StopReason::ProgramEnded {
+            report: "0 OK, 20:1".into()
+        }
+    );
     assert_eq!(resumed.printout().height(), 8);
 }
 
@@ -180,14 +243,26 @@ fn a_snapshot_for_another_model_is_refused_with_the_fix() {
 fn a_tape_that_runs_out_is_reported() {
     let mut machine = Spectrum::booted(config(Model::Spectrum48K)).unwrap();
     machine.load_tape(tape("10 LOAD \"\"CODE\n"));
-    let outcome = machine.run(&StopWhen::budget_secs(Model::Spectrum48K, 10.0), &mut |_| None);
+    let outcome = machine.run(
+        &StopWhen::budget_secs(Model::Spectrum48K, 10.0),
+        &mut |_| None,
+    );
     assert_eq!(outcome.reason, StopReason::TapeEnded);
 }
 
 #[test]
 fn the_128k_prints_through_its_rs232_port() {
-    let (mut machine, reason) = run_basic(config(Model::Spectrum128K), "10 LPRINT \"SERIAL\";2*3\n", 10.0);
-    assert_eq!(reason, StopReason::ProgramEnded { report: "0 OK, 10:1".into() });
+    let (mut machine, reason) = run_basic(
+        config(Model::Spectrum128K),
+        "10 LPRINT \"SERIAL\";2*3\n",
+        10.0,
+    );
+    assert_eq!(
+        reason,
+        StopReason::ProgramEnded {
+            report: "0 OK, 10:1".into()
+        }
+    );
     assert_eq!(machine.serial_text(), "SERIAL6");
 }
 
@@ -196,27 +271,50 @@ fn opense_boots_and_runs_basic() {
     if !std::path::Path::new(OPENSE_PATH).exists() {
         panic!("{OPENSE_PATH} is missing: apt-get install opense-basic");
     }
-    let config = MachineConfig { rom: RomSource::OpenSe, ..Default::default() };
+    let config = MachineConfig {
+        rom: RomSource::OpenSe,
+        ..Default::default()
+    };
     let (machine, reason) = run_basic(config, "10 PRINT \"open\"\n", 10.0);
     assert!(reason.is_completion(), "{reason:?}");
-    assert_eq!(machine.screen_line(1), "Basic: test", "the ROM's tape message");
+    assert_eq!(
+        machine.screen_line(1),
+        "Basic: test",
+        "the ROM's tape message"
+    );
     assert_eq!(machine.screen_line(2), "open");
 }
 
 #[test]
 fn missing_and_wrong_size_roms_say_what_to_do() {
-    let missing = MachineConfig { rom: RomSource::File("/nonexistent/x.rom".into()), ..Default::default() };
+    let missing = MachineConfig {
+        rom: RomSource::File("/nonexistent/x.rom".into()),
+        ..Default::default()
+    };
     let err = Spectrum::new(missing).err().unwrap().to_string();
-    assert!(err.contains("/nonexistent/x.rom") && err.contains("not found"), "{err}");
+    assert!(
+        err.contains("/nonexistent/x.rom") && err.contains("not found"),
+        "{err}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let small = dir.path().join("small.rom");
     std::fs::write(&small, [0u8; 100]).unwrap();
-    let err = Spectrum::new(MachineConfig { rom: RomSource::File(small), ..Default::default() }).err().unwrap().to_string();
+    let err = Spectrum::new(MachineConfig {
+        rom: RomSource::File(small),
+        ..Default::default()
+    })
+    .err()
+    .unwrap()
+    .to_string();
     assert!(err.contains("100 bytes") && err.contains("16384"), "{err}");
-    let err = Spectrum::new(MachineConfig { model: Model::Spectrum128K, rom: RomSource::OpenSe, ..Default::default() })
-        .err()
-        .unwrap()
-        .to_string();
+    let err = Spectrum::new(MachineConfig {
+        model: Model::Spectrum128K,
+        rom: RomSource::OpenSe,
+        ..Default::default()
+    })
+    .err()
+    .unwrap()
+    .to_string();
     assert!(err.contains("--machine 48k"), "{err}");
 }
 
@@ -233,7 +331,10 @@ fn a_program_waiting_for_input_with_no_keys_left_stops_at_once() {
     let mut machine = Spectrum::booted(config(Model::Spectrum48K)).unwrap();
     machine.load_tape(tape("10 INPUT a\n20 INPUT b\n30 LPRINT a+b\n"));
     machine.type_keys(parse_key_text("1\n").unwrap(), TypeWhen::RomWaitsForInput);
-    let outcome = machine.run(&StopWhen::budget_secs(Model::Spectrum48K, 30.0), &mut |_| None);
+    let outcome = machine.run(
+        &StopWhen::budget_secs(Model::Spectrum48K, 30.0),
+        &mut |_| None,
+    );
     assert_eq!(outcome.reason, StopReason::InputStarved);
     assert!(outcome.secs < 5.0, "{}", outcome.secs);
     assert!(outcome.reason.describe().contains("no keys are left"));

@@ -12,7 +12,11 @@ pub(crate) const PAGE: usize = 0x4000;
 pub(crate) type Page = Box<[u8; PAGE]>;
 
 pub(crate) fn page(bytes: &[u8]) -> Page {
-    bytes.to_vec().into_boxed_slice().try_into().expect("a 16 KiB slice")
+    bytes
+        .to_vec()
+        .into_boxed_slice()
+        .try_into()
+        .expect("a 16 KiB slice")
 }
 
 /// A register file with every register distinct, for round-trip tests.

@@ -116,9 +116,11 @@ impl StopReason {
             StopReason::TapeEnded => {
                 "the program asked for another tape block but the tape had ended".into()
             }
-            StopReason::InputStarved => "the program is waiting for INPUT and no keys are left to type: \
+            StopReason::InputStarved => {
+                "the program is waiting for INPUT and no keys are left to type: \
                 add an input (--keys, [[inputs]]), or check that the last one was accepted"
-                .into(),
+                    .into()
+            }
         }
     }
 }
@@ -381,7 +383,12 @@ impl Spectrum {
         };
         let mut ram_pages: [Option<Box<[u8; 0x4000]>>; 8] = Default::default();
         for &page in pages {
-            let data: [u8; 0x4000] = self.bus.mem.ram_page(page).try_into().expect("pages are 16K");
+            let data: [u8; 0x4000] = self
+                .bus
+                .mem
+                .ram_page(page)
+                .try_into()
+                .expect("pages are 16K");
             ram_pages[page] = Some(Box::new(data));
         }
         Snapshot {
@@ -485,7 +492,9 @@ impl Spectrum {
             return None;
         }
         if stop.program_end && self.typist.is_idle() {
-            return Some(StopReason::ProgramEnded { report: self.screen_line(23) });
+            return Some(StopReason::ProgramEnded {
+                report: self.screen_line(23),
+            });
         }
         None
     }

@@ -61,7 +61,7 @@ impl SerialPrinter {
             .iter()
             .take_while(|(at, _)| *at <= t)
             .last()
-            .map_or(false, |(_, l)| *l)
+            .is_some_and(|(_, l)| *l)
     }
 
     /// Decodes any frame whose bits have all passed by `now`.

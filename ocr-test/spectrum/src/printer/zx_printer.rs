@@ -171,8 +171,8 @@ mod tests {
         assert_eq!(p.rows(), 3);
         for row in 0..3 {
             let want = pattern(row);
-            for x in 0..256 {
-                assert_eq!(p.printout().dot(x, row), want[x], "row {row} dot {x}");
+            for (x, &dot) in want.iter().enumerate() {
+                assert_eq!(p.printout().dot(x, row), dot, "row {row} dot {x}");
             }
         }
     }
