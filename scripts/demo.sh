@@ -9,6 +9,6 @@ export OMP_THREAD_LIMIT=1
 
 cargo build --release --locked -p retromesh
 mkdir -p target/demo
-./target/release/retromesh print ocr-test/examples/01-lprint-strings/lprint.bas --png target/demo/printout.png
+./target/release/retromesh print ocr-test/examples/01-lprint-strings/strings.bas --png target/demo/printout.png
 ./target/release/retromesh test ocr-test/examples
 echo "printout picture: target/demo/printout.png" >&2
