@@ -147,11 +147,19 @@ pub fn run(request: &RunRequest, ocr: Option<&mut Ocr>) -> Result<RunReport, Run
             .contains(marker)
             .then(|| format!("end marker \"{marker}\" printed"))
     });
+    // A 128K's COPY goes to the RS232 printer as bit-image graphics: read that paper when the
+    // ZX Printer has none.
+    let serial_graphics = machine.serial_graphics();
+    let printout = if machine.printout().is_empty() && !serial_graphics.is_empty() {
+        serial_graphics
+    } else {
+        machine.printout().clone()
+    };
     let index = GlyphIndex::new(&machine.charset());
-    let text = read_printout_with(machine.printout(), Some(&index), request.read, ocr)?;
+    let text = read_printout_with(&printout, Some(&index), request.read, ocr)?;
     Ok(RunReport {
         outcome,
-        printout: machine.printout().clone(),
+        printout,
         text,
         serial: machine.serial_text(),
         screen: machine.screenshot(),

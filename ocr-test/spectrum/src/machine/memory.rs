@@ -96,13 +96,18 @@ impl Memory {
         }
     }
 
-    /// Reads as the ROM holding 48 BASIC sees memory: its font lives there even while the
-    /// 128K has its editor ROM paged in.
+    /// Reads memory as a BASIC program sees it. While the 128K's editor ROM is paged in, that
+    /// is ROM 1 (where the font lives) and RAM page 0 at 0xC000 (where the UDGs are), not the
+    /// editor's own page 7.
     pub fn read_basic_view(&self, addr: u16) -> u8 {
-        match (addr < 0x4000, self.model) {
-            (true, Model::Spectrum128K) => self.data[PAGE + addr as usize],
-            _ => self.read(addr),
+        if self.model == Model::Spectrum128K && !self.basic_rom_paged() {
+            match addr {
+                0x0000..=0x3FFF => return self.data[PAGE + addr as usize],
+                0xC000..=0xFFFF => return self.data[Self::ram_offset(0) + (addr as usize - 0xC000)],
+                _ => {}
+            }
         }
+        self.read(addr)
     }
 
     pub fn ram_page(&self, page: usize) -> &[u8] {

@@ -292,6 +292,12 @@ impl Spectrum {
         &self.bus.printer
     }
 
+    /// Graphics received by the RS232 printer (the 128K's COPY), as paper 256 dots wide.
+    pub fn serial_graphics(&mut self) -> Printout {
+        self.bus.serial.poll(self.bus.now());
+        self.bus.serial.graphics()
+    }
+
     /// Text received by the RS232 printer (the 128K's LPRINT in 128 BASIC).
     pub fn serial_text(&mut self) -> String {
         self.bus.serial.poll(self.bus.now());

@@ -1,9 +1,12 @@
-//! A serial text printer on the 128K's RS232 socket, where 128 BASIC sends LPRINT and LLIST.
+//! A serial printer on the 128K's RS232 socket, where 128 BASIC sends LPRINT and LLIST.
 //!
 //! The 128K bit-bangs the line through AY-3-8912 port A (register 14): bit 3 is data out, bit 6
 //! reads the printer's DTR (low = ready). The printer samples the line as a real UART would, in
 //! the middle of each bit-time after a start edge, so the program's own timing decides what
 //! arrives.
+
+use super::escp::interpret;
+use super::Printout;
 
 /// AY port A bits.
 const DATA_OUT: u8 = 0x08;
@@ -112,11 +115,18 @@ impl SerialPrinter {
         self.framing_errors
     }
 
-    /// What was printed, as text: CR (and CR LF) end lines; £ and © are mapped from their
-    /// Spectrum codes; other control codes are shown as `\{n}`, never dropped.
+    /// Bit-image graphics the printer received (e.g. the 128K's COPY), 256 dots wide.
+    pub fn graphics(&self) -> Printout {
+        interpret(&self.received).graphics
+    }
+
+    /// What was printed, as text: ESC/P commands and graphics are taken out; CR (and CR LF) end
+    /// lines; £ and © are mapped from their Spectrum codes; other control codes are shown as
+    /// `\{n}`, never dropped.
     pub fn text(&self) -> String {
+        let printable = interpret(&self.received).text;
         let mut text = String::new();
-        let mut bytes = self.received.iter().peekable();
+        let mut bytes = printable.iter().peekable();
         while let Some(&b) = bytes.next() {
             match b {
                 0x0D => {
