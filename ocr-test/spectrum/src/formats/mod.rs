@@ -19,6 +19,15 @@ pub(crate) fn page(bytes: &[u8]) -> Page {
         .expect("a 16 KiB slice")
 }
 
+/// Pages 5, 2 and 0 of a 48K, from the 48K bytes at 0x4000..=0xFFFF.
+pub(crate) fn ram_48k_pages(ram: &[u8]) -> [Option<Page>; 8] {
+    let mut pages: [Option<Page>; 8] = Default::default();
+    pages[5] = Some(page(&ram[..PAGE]));
+    pages[2] = Some(page(&ram[PAGE..2 * PAGE]));
+    pages[0] = Some(page(&ram[2 * PAGE..3 * PAGE]));
+    pages
+}
+
 /// A register file with every register distinct, for round-trip tests.
 #[cfg(test)]
 pub(crate) fn sample_registers(sp: u16, pc: u16) -> Registers {

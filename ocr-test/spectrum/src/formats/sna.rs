@@ -4,7 +4,7 @@
 //! stack (the snapshot was taken as if by an NMI); a 128K file stores PC, port 0x7FFD and the
 //! TR-DOS flag after the first 48K, followed by the remaining RAM pages.
 
-use super::{page, FormatError, Page, Registers, Snapshot, PAGE};
+use super::{page, ram_48k_pages, FormatError, Page, Registers, Snapshot, PAGE};
 use crate::Model;
 
 const HEADER: usize = 27;
@@ -102,10 +102,7 @@ fn parse_48k(bytes: &[u8]) -> Result<Snapshot, FormatError> {
     regs.pc = u16::from_le_bytes([ram[at], ram[at + 1]]);
     // The popped bytes stay in RAM, as they would after a real RETN.
     regs.sp = sp.wrapping_add(2);
-    let mut ram_pages: [Option<Page>; 8] = Default::default();
-    ram_pages[5] = Some(page(&ram[..PAGE]));
-    ram_pages[2] = Some(page(&ram[PAGE..2 * PAGE]));
-    ram_pages[0] = Some(page(&ram[2 * PAGE..]));
+    let ram_pages = ram_48k_pages(&ram);
     Ok(Snapshot {
         model: Model::Spectrum48K,
         border: bytes[26] & 7,

@@ -5,7 +5,7 @@
 //! bytes for v2, 54 or 55 for v3) followed by 16 KiB memory blocks, each with its own length
 //! and page number. Compression replaces runs with `ED ED count byte`.
 
-use super::{page, FormatError, Page, Registers, Snapshot, PAGE};
+use super::{page, ram_48k_pages, FormatError, Page, Registers, Snapshot, PAGE};
 use crate::Model;
 
 const V1_HEADER: usize = 30;
@@ -298,10 +298,7 @@ fn parse_v1(
         }
         body.to_vec()
     };
-    let mut ram_pages: [Option<Page>; 8] = Default::default();
-    ram_pages[5] = Some(page(&ram[..PAGE]));
-    ram_pages[2] = Some(page(&ram[PAGE..2 * PAGE]));
-    ram_pages[0] = Some(page(&ram[2 * PAGE..]));
+    let ram_pages = ram_48k_pages(&ram);
     Ok(Snapshot {
         model: Model::Spectrum48K,
         regs,
