@@ -272,7 +272,11 @@ impl Spec {
     }
 }
 
-/// Finds spec files: a directory is searched recursively for `*.toml`; a file is taken as is.
+/// TOML files in a searched directory that are never specs.
+const NOT_SPECS: [&str; 4] = ["Cargo.toml", "retromesh.toml", "rustfmt.toml", "clippy.toml"];
+
+/// Finds spec files: a directory is searched recursively for `*.toml` (skipping hidden folders,
+/// `target/`, and the tool config files in [`NOT_SPECS`]); a file is taken as is.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SpecError> {
     let mut found = Vec::new();
     for path in paths {
@@ -299,9 +303,12 @@ fn collect(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), SpecError> {
     })?;
     for entry in entries.flatten() {
         let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
         if path.is_dir() {
-            collect(&path, found)?;
-        } else if path.extension().is_some_and(|e| e == "toml") {
+            if !name.starts_with('.') && name != "target" {
+                collect(&path, found)?;
+            }
+        } else if path.extension().is_some_and(|e| e == "toml") && !NOT_SPECS.contains(&name.as_str()) {
             found.push(path);
         }
     }

@@ -244,3 +244,17 @@ fn golden_pngs_are_blessed_then_compared() {
         matches!(&results[0].verdict, Verdict::Failed(f) if f[0].what.contains("first difference in dot row"))
     );
 }
+
+#[test]
+fn discovery_skips_tool_configs_and_build_output() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["target", ".git", "specs"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+        write(&dir.path().join(sub), "a.toml", "program = \"p.bas\"\n");
+    }
+    write(dir.path(), "Cargo.toml", "[package]\n");
+    write(dir.path(), "retromesh.toml", "[test]\n");
+    write(dir.path(), "b.toml", "program = \"p.bas\"\n");
+    let found = retromesh_harness::spec::discover(&[dir.path().to_path_buf()]).unwrap();
+    assert_eq!(found, vec![dir.path().join("b.toml"), dir.path().join("specs/a.toml")]);
+}
