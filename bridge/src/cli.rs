@@ -66,8 +66,9 @@ NAME.screen.png and NAME.diff beside it.")]
 
 #[derive(Debug, Args)]
 pub struct MachineArgs {
-    /// Which Spectrum. [default: 48k]
-    #[arg(long, env = "RETROMESH_MACHINE", value_parser = ["48k", "128k"])]
+    /// Which Spectrum: 48k, 128k (128 BASIC: LPRINT goes to the RS-232 printer) or
+    /// 128k-48basic (48 BASIC from the 128K's menu: LPRINT goes to the ZX Printer). [default: 48k]
+    #[arg(long, env = "RETROMESH_MACHINE", value_parser = ["48k", "128k", "128k-48basic"])]
     pub machine: Option<String>,
 
     /// ROM: `sinclair` (bundled), `opense` (Debian's opense-basic) or a ROM file path.

@@ -16,17 +16,18 @@ use crate::exit::Exit;
 
 pub fn execute(args: Box<PrintArgs>, config: &Config) -> Exit {
     let defaults = &config.machine;
-    let model = match args
+    let (model, basic48) = match args
         .machine
         .machine
         .as_deref()
         .or(defaults.machine.as_deref())
         .unwrap_or("48k")
     {
-        "48k" => Model::Spectrum48K,
-        "128k" => Model::Spectrum128K,
+        "48k" => (Model::Spectrum48K, false),
+        "128k" => (Model::Spectrum128K, false),
+        "128k-48basic" => (Model::Spectrum128K, true),
         other => {
-            error!("machine {other:?} in the config: use 48k or 128k");
+            error!("machine {other:?} in the config: use 48k, 128k or 128k-48basic");
             return Exit::Usage;
         }
     };
@@ -47,6 +48,7 @@ pub fn execute(args: Box<PrintArgs>, config: &Config) -> Exit {
         machine: MachineConfig {
             model,
             rom,
+            basic48,
             ..Default::default()
         },
         bin: args.load_address.map(|load_address| BinPlacement {

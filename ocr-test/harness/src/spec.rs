@@ -2,7 +2,7 @@
 //!
 //! ```toml
 //! program = "hello.bas"          # .bas .tap .sna .z80 .bin, relative to this file
-//! machine = "48k"                # 48k | 128k
+//! machine = "48k"                # 48k | 128k | 128k-48basic
 //! rom = "sinclair"               # sinclair | opense | path to a ROM file
 //! budget = 20.0                  # emulated seconds before giving up
 //! read = "exact"                 # exact | ocr | exact+ocr
@@ -66,6 +66,9 @@ pub enum MachineName {
     Spectrum48K,
     #[serde(rename = "128k")]
     Spectrum128K,
+    /// A 128K switched to 48 BASIC from its menu: LPRINT and COPY use the ZX Printer.
+    #[serde(rename = "128k-48basic")]
+    Spectrum128K48Basic,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
@@ -223,9 +226,10 @@ impl Spec {
 
     pub fn request(&self) -> RunRequest {
         let f = &self.file;
-        let model = match f.machine {
-            MachineName::Spectrum48K => Model::Spectrum48K,
-            MachineName::Spectrum128K => Model::Spectrum128K,
+        let (model, basic48) = match f.machine {
+            MachineName::Spectrum48K => (Model::Spectrum48K, false),
+            MachineName::Spectrum128K => (Model::Spectrum128K, false),
+            MachineName::Spectrum128K48Basic => (Model::Spectrum128K, true),
         };
         let rom = match f.rom.as_deref().map(RomSource::parse) {
             Some(RomSource::File(p)) => RomSource::File(self.resolve(&p)),
@@ -246,6 +250,7 @@ impl Spec {
                 model,
                 rom,
                 printer,
+                basic48,
             },
             bin,
             budget_secs: f.budget.unwrap_or(DEFAULT_BUDGET_SECS),
@@ -273,7 +278,12 @@ impl Spec {
 }
 
 /// TOML files in a searched directory that are never specs.
-const NOT_SPECS: [&str; 4] = ["Cargo.toml", "retromesh.toml", "rustfmt.toml", "clippy.toml"];
+const NOT_SPECS: [&str; 4] = [
+    "Cargo.toml",
+    "retromesh.toml",
+    "rustfmt.toml",
+    "clippy.toml",
+];
 
 /// Finds spec files: a directory is searched recursively for `*.toml` (skipping hidden folders,
 /// `target/`, and the tool config files in [`NOT_SPECS`]); a file is taken as is.
@@ -308,7 +318,9 @@ fn collect(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), SpecError> {
             if !name.starts_with('.') && name != "target" {
                 collect(&path, found)?;
             }
-        } else if path.extension().is_some_and(|e| e == "toml") && !NOT_SPECS.contains(&name.as_str()) {
+        } else if path.extension().is_some_and(|e| e == "toml")
+            && !NOT_SPECS.contains(&name.as_str())
+        {
             found.push(path);
         }
     }

@@ -256,5 +256,8 @@ fn discovery_skips_tool_configs_and_build_output() {
     write(dir.path(), "retromesh.toml", "[test]\n");
     write(dir.path(), "b.toml", "program = \"p.bas\"\n");
     let found = retromesh_harness::spec::discover(&[dir.path().to_path_buf()]).unwrap();
-    assert_eq!(found, vec![dir.path().join("b.toml"), dir.path().join("specs/a.toml")]);
+    assert_eq!(
+        found,
+        vec![dir.path().join("b.toml"), dir.path().join("specs/a.toml")]
+    );
 }

@@ -407,7 +407,6 @@ pub fn line_image(printout: &Printout, line: usize, cols: Range<usize>) -> GrayI
 mod tests {
     use super::*;
 
-
     #[test]
     fn tessdata_prefix_is_the_only_place_searched_when_set() {
         let empty = tempfile::tempdir().unwrap();

@@ -339,3 +339,21 @@ fn a_program_waiting_for_input_with_no_keys_left_stops_at_once() {
     assert!(outcome.secs < 5.0, "{}", outcome.secs);
     assert!(outcome.reason.describe().contains("no keys are left"));
 }
+
+#[test]
+fn the_128k_in_48_basic_prints_on_the_zx_printer() {
+    let config = MachineConfig {
+        model: Model::Spectrum128K,
+        basic48: true,
+        ..Default::default()
+    };
+    let (mut machine, reason) = run_basic(config, "10 LPRINT \"ZX\"\n", 10.0);
+    assert_eq!(
+        reason,
+        StopReason::ProgramEnded {
+            report: "0 OK, 10:1".into()
+        }
+    );
+    assert_eq!(machine.printout().height(), 8);
+    assert_eq!(machine.serial_text(), "");
+}

@@ -103,7 +103,9 @@ impl Memory {
         if self.model == Model::Spectrum128K && !self.basic_rom_paged() {
             match addr {
                 0x0000..=0x3FFF => return self.data[PAGE + addr as usize],
-                0xC000..=0xFFFF => return self.data[Self::ram_offset(0) + (addr as usize - 0xC000)],
+                0xC000..=0xFFFF => {
+                    return self.data[Self::ram_offset(0) + (addr as usize - 0xC000)]
+                }
                 _ => {}
             }
         }

@@ -42,6 +42,9 @@ pub struct MachineConfig {
     pub model: Model,
     pub rom: RomSource,
     pub printer: PrinterKind,
+    /// 128K only: choose 48 BASIC from the start-up menu, where LPRINT, LLIST and COPY drive
+    /// the ZX Printer as on a 48K.
+    pub basic48: bool,
 }
 
 /// When a run stops. The emulated-time budget always applies.
@@ -166,6 +169,8 @@ pub struct Spectrum {
     armed: bool,
     arm_after_tape: bool,
     input_wait_seen: bool,
+    /// The 48 BASIC editor has waited for a key since this was last cleared.
+    editor_waited: bool,
 }
 
 impl Clone for Spectrum {
@@ -179,6 +184,7 @@ impl Clone for Spectrum {
             armed: self.armed,
             arm_after_tape: self.arm_after_tape,
             input_wait_seen: self.input_wait_seen,
+            editor_waited: self.editor_waited,
         }
     }
 }
@@ -203,6 +209,7 @@ impl Spectrum {
             armed: false,
             arm_after_tape: false,
             input_wait_seen: false,
+            editor_waited: false,
         })
     }
 
@@ -228,7 +235,34 @@ impl Spectrum {
                 return Err(MachineError::NoBoot(BOOT_LIMIT_SECS));
             }
         }
+        if self.config.model == Model::Spectrum128K && self.config.basic48 {
+            self.choose_48_basic()?;
+        }
         Ok(())
+    }
+
+    /// Moves the 128K's menu bar down to "48 BASIC", selects it, and runs until its editor waits.
+    fn choose_48_basic(&mut self) -> Result<(), MachineError> {
+        let keys = crate::keyboard::parse_key_text("{DOWN}{DOWN}{DOWN}{ENTER}")
+            .expect("menu keys are typeable");
+        self.typist.queue(keys, TypeWhen::AfterFrames(0));
+        let limit = self.bus.now() + self.timing().tstates_from_secs(BOOT_LIMIT_SECS);
+        let frame = StopWhen {
+            budget_tstates: self.timing().frame_tstates as u64,
+            breakpoints: Vec::new(),
+            printer_idle_tstates: None,
+            program_end: false,
+        };
+        loop {
+            self.editor_waited = false;
+            self.run(&frame, &mut |_| None);
+            if self.typist.is_idle() && self.editor_waited && self.bus.mem.basic_rom_paged() {
+                return Ok(());
+            }
+            if self.bus.now() > limit {
+                return Err(MachineError::NoBoot(BOOT_LIMIT_SECS));
+            }
+        }
     }
 
     /// Runs one frame with no stop conditions and no typist (used while booting).
@@ -348,6 +382,9 @@ impl Spectrum {
             // OpenSE's editor takes keywords spelt out; Sinclair's takes J as LOAD.
             (Model::Spectrum48K, RomSource::OpenSe) => ("load \"\"\n", TypeWhen::RomWaitsForInput),
             (Model::Spectrum48K, _) => ("j\"\"\n", TypeWhen::RomWaitsForInput),
+            (Model::Spectrum128K, _) if self.config.basic48 => {
+                ("j\"\"\n", TypeWhen::RomWaitsForInput)
+            }
             (Model::Spectrum128K, _) => ("\n", TypeWhen::AfterFrames(0)),
         };
         let chords = crate::keyboard::parse_key_text(keys).expect("loader keys are typeable");
@@ -493,6 +530,7 @@ impl Spectrum {
         if in_input && self.armed && self.typist.is_idle() {
             return Some(StopReason::InputStarved);
         }
+        self.editor_waited = true;
         if in_input || !self.armed {
             self.input_wait_seen = true;
             return None;

@@ -28,7 +28,8 @@ pub fn interpret(bytes: &[u8]) -> EscPOutput {
 /// when every pair of rows is the same, keep one of each so the cells are 8x8 again.
 fn undouble_rows(paper: Printout) -> Printout {
     let rows = paper.rows();
-    let doubled = !rows.is_empty() && rows.len() % 2 == 0 && rows.chunks(2).all(|pair| pair[0] == pair[1]);
+    let doubled =
+        !rows.is_empty() && rows.len() % 2 == 0 && rows.chunks(2).all(|pair| pair[0] == pair[1]);
     if !doubled {
         return paper;
     }
@@ -64,7 +65,9 @@ fn split(bytes: &[u8]) -> EscPOutput {
             b'3' | b'A' | b'J' | b'Q' | b'l' | b'N' | b'!' | b'-' => 1,
             _ => 0,
         };
-        let Some(args) = bytes.get(i..i + params) else { break };
+        let Some(args) = bytes.get(i..i + params) else {
+            break;
+        };
         i += params;
         let columns = match command {
             b'K' | b'L' | b'Y' | b'Z' => usize::from(args[0]) | usize::from(args[1]) << 8,
