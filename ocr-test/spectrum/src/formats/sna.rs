@@ -102,7 +102,7 @@ fn parse_48k(bytes: &[u8]) -> Result<Snapshot, FormatError> {
     regs.pc = u16::from_le_bytes([ram[at], ram[at + 1]]);
     // The popped bytes stay in RAM, as they would after a real RETN.
     regs.sp = sp.wrapping_add(2);
-    let ram_pages = ram_48k_pages(&ram);
+    let ram_pages = ram_48k_pages(ram);
     Ok(Snapshot {
         model: Model::Spectrum48K,
         border: bytes[26] & 7,
