@@ -1,28 +1,32 @@
 //! The frame body: what sits between the SLIP ENDs.
 //!
 //! ```text
-//!  0      1      2 ............. 2+n    2+n+1
-//! +------+------+----------------+------+------+
-//! | kind | seq  | payload (n)    | CRC  | CRC  |
-//! |      |      | 0 <= n <= 250  | hi   | lo   |
-//! +------+------+----------------+------+------+
-//!  CRC-16/XMODEM over kind, seq and payload, big-endian
+//!  0      1      2      3 ............. 3+n    3+n+1
+//! +------+------+------+----------------+------+------+
+//! | kind | seq  | len  | payload (n)    | CRC  | CRC  |
+//! |      |      | = n  | 0 <= n <= 250  | hi   | lo   |
+//! +------+------+------+----------------+------+------+
+//!  CRC-16/XMODEM over kind, seq, len and payload, big-endian
 //! ```
 //!
-//! A body is 4..=254 bytes. The payload length is not sent: it is the body length minus 4.
+//! A body is 5..=255 bytes. The `len` byte must equal the payload length actually received
+//! (body length minus 5); [`Frame::decode`] checks this before the CRC. CRC-16/XMODEM (initial
+//! value 0, no final XOR) cannot see 0x00 bytes added or lost just before the closing END, nor
+//! two valid bodies run together (its register is 0 after a valid body); both change the
+//! body length without changing `len`, so they come out as [`FrameError::LengthMismatch`].
 
 use crate::crc::{crc16_xmodem, Crc16};
 use crate::slip::{BufferTooSmall, SlipEncoder};
 
 /// Largest payload of one frame.
 pub const MAX_PAYLOAD_LEN: usize = 250;
-/// Kind and sequence bytes.
-pub const HEADER_LEN: usize = 2;
+/// Kind, sequence and length bytes.
+pub const HEADER_LEN: usize = 3;
 /// CRC bytes.
 pub const CRC_LEN: usize = 2;
-/// Shortest body: header and CRC, empty payload.
+/// Shortest body: header and CRC, empty payload (5 bytes).
 pub const MIN_BODY_LEN: usize = HEADER_LEN + CRC_LEN;
-/// Longest body.
+/// Longest body (255 bytes).
 pub const MAX_BODY_LEN: usize = MIN_BODY_LEN + MAX_PAYLOAD_LEN;
 /// Longest frame on the wire (every body byte escaped, plus two ENDs).
 pub const MAX_WIRE_LEN: usize = crate::slip::max_encoded_len(MAX_BODY_LEN);
@@ -93,8 +97,12 @@ pub enum FrameError {
     TooShort,
     /// More than [`MAX_PAYLOAD_LEN`] payload bytes.
     PayloadTooLong,
-    /// `expected` is the CRC computed over the received kind, seq and payload; `actual` is the
-    /// CRC the frame carried.
+    /// The length byte says `declared` payload bytes but the body carries `actual` (body
+    /// length minus 5): bytes were lost or added, or two frames ran together because the ENDs
+    /// between them were lost. Checked before the CRC.
+    LengthMismatch { declared: u8, actual: usize },
+    /// `expected` is the CRC computed over the received kind, seq, len and payload; `actual` is
+    /// the CRC the frame carried.
     BadCrc { expected: u16, actual: u16 },
     /// The CRC was good but the kind byte is not one we know.
     UnknownKind(u8),
@@ -107,6 +115,10 @@ impl core::fmt::Display for FrameError {
             FrameError::PayloadTooLong => {
                 write!(f, "frame payload longer than {MAX_PAYLOAD_LEN} bytes")
             }
+            FrameError::LengthMismatch { declared, actual } => write!(
+                f,
+                "frame length byte says {declared} payload bytes, frame carried {actual}"
+            ),
             FrameError::BadCrc { expected, actual } => write!(
                 f,
                 "frame CRC mismatch: computed 0x{expected:04X}, frame carried 0x{actual:04X}"
@@ -153,16 +165,25 @@ impl<'a> FrameRef<'a> {
         }
     }
 
-    /// CRC-16/XMODEM over kind, seq and payload.
+    /// The length byte: the payload length (at most [`MAX_PAYLOAD_LEN`], so it fits).
+    pub fn len_byte(&self) -> u8 {
+        self.payload.len() as u8
+    }
+
+    /// The header bytes: kind, seq, len.
+    fn header(&self) -> [u8; HEADER_LEN] {
+        [self.kind.to_u8(), self.seq, self.len_byte()]
+    }
+
+    /// CRC-16/XMODEM over kind, seq, len and payload.
     pub fn crc(&self) -> u16 {
         let mut crc = Crc16::new();
-        crc.push(self.kind.to_u8());
-        crc.push(self.seq);
+        crc.update(&self.header());
         crc.update(self.payload);
         crc.finish()
     }
 
-    /// Length of the body (payload plus 4).
+    /// Length of the body (payload plus 5).
     pub fn body_len(&self) -> usize {
         self.payload.len() + MIN_BODY_LEN
     }
@@ -174,10 +195,9 @@ impl<'a> FrameRef<'a> {
             return Err(BufferTooSmall { needed });
         }
         let n = self.payload.len();
-        out[0] = self.kind.to_u8();
-        out[1] = self.seq;
-        out[2..2 + n].copy_from_slice(self.payload);
-        out[2 + n..needed].copy_from_slice(&self.crc().to_be_bytes());
+        out[..HEADER_LEN].copy_from_slice(&self.header());
+        out[HEADER_LEN..HEADER_LEN + n].copy_from_slice(self.payload);
+        out[HEADER_LEN + n..needed].copy_from_slice(&self.crc().to_be_bytes());
         Ok(needed)
     }
 
@@ -187,11 +207,7 @@ impl<'a> FrameRef<'a> {
         let mut enc = SlipEncoder::new();
         let mut crc = Crc16::new();
         enc.begin(&mut sink);
-        for b in [self.kind.to_u8(), self.seq]
-            .iter()
-            .chain(self.payload.iter())
-            .copied()
-        {
+        for b in self.header().iter().chain(self.payload.iter()).copied() {
             crc.push(b);
             enc.push(b, &mut sink);
         }
@@ -227,8 +243,9 @@ impl Frame {
         Ok(FrameRef::new(kind, seq, payload)?.to_frame())
     }
 
-    /// Parses and checks a body (what the SLIP decoder returned). Checks, in order: length at
-    /// least 4, payload at most 250, CRC, kind.
+    /// Parses and checks a body (what the SLIP decoder returned). Checks, in order: body at
+    /// least 5 bytes, payload at most 250, length byte equal to the payload length received,
+    /// CRC, kind.
     pub fn decode(body: &[u8]) -> Result<FrameRef<'_>, FrameError> {
         if body.len() < MIN_BODY_LEN {
             return Err(FrameError::TooShort);
@@ -237,6 +254,14 @@ impl Frame {
             return Err(FrameError::PayloadTooLong);
         }
         let (content, trailer) = body.split_at(body.len() - CRC_LEN);
+        let declared = content[2];
+        let payload = &content[HEADER_LEN..];
+        if usize::from(declared) != payload.len() {
+            return Err(FrameError::LengthMismatch {
+                declared,
+                actual: payload.len(),
+            });
+        }
         let actual = u16::from_be_bytes([trailer[0], trailer[1]]);
         let expected = crc16_xmodem(content);
         if expected != actual {
@@ -246,7 +271,7 @@ impl Frame {
         Ok(FrameRef {
             kind,
             seq: content[1],
-            payload: &content[HEADER_LEN..],
+            payload,
         })
     }
 
@@ -293,6 +318,7 @@ impl<'a> From<&'a Frame> for FrameRef<'a> {
 mod tests {
     use super::*;
     use crate::slip::{SlipDecoder, END, ESC};
+    use std::string::ToString;
     use std::vec::Vec;
 
     fn body_of(frame: &FrameRef<'_>) -> Vec<u8> {
@@ -302,12 +328,13 @@ mod tests {
     }
 
     #[test]
-    fn layout_is_kind_seq_payload_crc_be() {
+    fn layout_is_kind_seq_len_payload_crc_be() {
         let f = FrameRef::new(FrameKind::Data, 7, b"hello").unwrap();
         let body = body_of(&f);
-        // CRC of 01 07 'hello' is 0xB342 (python3: binascii.crc_hqx(b'\x01\x07hello', 0)).
-        assert_eq!(body, b"\x01\x07hello\xB3\x42");
-        assert_eq!(f.crc(), 0xB342);
+        // CRC of 01 07 05 'hello' is 0xDEF4 (python3: binascii.crc_hqx(b'\x01\x07\x05hello', 0)).
+        assert_eq!(body, b"\x01\x07\x05hello\xDE\xF4");
+        assert_eq!(f.crc(), 0xDEF4);
+        assert_eq!(f.body_len(), 10);
         assert_eq!(Frame::decode(&body), Ok(f));
     }
 
@@ -331,7 +358,7 @@ mod tests {
             );
         }
         // A body with a good CRC but an unknown kind.
-        let content = [0x42u8, 0];
+        let content = [0x42u8, 0, 0];
         let mut body = content.to_vec();
         body.extend(crc16_xmodem(&content).to_be_bytes());
         assert_eq!(Frame::decode(&body), Err(FrameError::UnknownKind(0x42)));
@@ -339,14 +366,28 @@ mod tests {
 
     #[test]
     fn all_zero_body_is_rejected_despite_crc() {
-        assert_eq!(Frame::decode(&[0; 4]), Err(FrameError::UnknownKind(0)));
-        assert_eq!(Frame::decode(&[0; 40]), Err(FrameError::UnknownKind(0)));
+        // Five zeros: len 0 matches the empty payload and the CRC of zeros is 0.
+        assert_eq!(Frame::decode(&[0; 5]), Err(FrameError::UnknownKind(0)));
+        // Longer runs of zeros fail the length check first.
+        assert_eq!(
+            Frame::decode(&[0; 40]),
+            Err(FrameError::LengthMismatch {
+                declared: 0,
+                actual: 35
+            })
+        );
+        // A zero body with a matching length byte still has a valid CRC: kind 0 rejects it.
+        let mut body = [0u8; 40];
+        body[2] = 35;
+        let crc = crc16_xmodem(&body[..38]);
+        body[38..].copy_from_slice(&crc.to_be_bytes());
+        assert_eq!(Frame::decode(&body), Err(FrameError::UnknownKind(0)));
     }
 
     #[test]
     fn short_bodies() {
         for n in 0..MIN_BODY_LEN {
-            assert_eq!(Frame::decode(&[1; 3][..n]), Err(FrameError::TooShort));
+            assert_eq!(Frame::decode(&[1; 4][..n]), Err(FrameError::TooShort));
         }
     }
 
@@ -388,8 +429,8 @@ mod tests {
             Err(FrameError::PayloadTooLong)
         );
         assert!(Frame::new(FrameKind::Data, 0, &big[..MAX_PAYLOAD_LEN]).is_ok());
-        // A 255-byte body (251-byte payload) is rejected even with a valid CRC.
-        let mut body = vec![FrameKind::Data.to_u8(), 0];
+        // A 256-byte body (251-byte payload) is rejected even with a valid CRC and length.
+        let mut body = vec![FrameKind::Data.to_u8(), 0, 251];
         body.extend_from_slice(&big);
         let crc = crc16_xmodem(&body);
         body.extend(crc.to_be_bytes());
@@ -435,8 +476,130 @@ mod tests {
 
     #[test]
     fn ack_and_nak_helpers() {
-        assert_eq!(body_of(&FrameRef::ack(9))[..2], [0x02, 9]);
-        assert_eq!(body_of(&FrameRef::nak(9))[..2], [0x03, 9]);
+        assert_eq!(body_of(&FrameRef::ack(9))[..3], [0x02, 9, 0]);
+        assert_eq!(body_of(&FrameRef::nak(9))[..3], [0x03, 9, 0]);
         assert_eq!(FrameRef::ack(3).body_len(), MIN_BODY_LEN);
+    }
+
+    /// A 0x00 added just before the closing END: the CRC-16/XMODEM register is 0 after a
+    /// valid body, so the CRC alone would accept it (with the CRC's high byte as an extra
+    /// payload byte). The length byte catches it.
+    #[test]
+    fn length_mismatch_one_byte_added() {
+        for payload in [
+            &b""[..],
+            b"hello",
+            &[END, ESC, 0][..],
+            &[0xA5; MAX_PAYLOAD_LEN - 1],
+        ] {
+            let f = FrameRef::new(FrameKind::Data, 7, payload).unwrap();
+            let mut body = body_of(&f);
+            body.push(0x00);
+            // Without the length byte this would be a good frame.
+            assert_eq!(crc16_xmodem(&body), 0);
+            assert_eq!(
+                Frame::decode(&body),
+                Err(FrameError::LengthMismatch {
+                    declared: payload.len() as u8,
+                    actual: payload.len() + 1
+                })
+            );
+        }
+        // A byte added anywhere after the kind byte is a length mismatch too.
+        let f = FrameRef::new(FrameKind::Ack, 3, &[]).unwrap();
+        let body = body_of(&f);
+        for at in 1..=body.len() {
+            let mut damaged = body.clone();
+            damaged.insert(at, 0x00);
+            assert!(
+                matches!(
+                    Frame::decode(&damaged),
+                    Err(FrameError::LengthMismatch { .. })
+                ),
+                "insert at {at}"
+            );
+        }
+    }
+
+    /// A body whose CRC low byte is 0x00, with that byte lost: the rest is CRC-valid, and only
+    /// the length byte notices.
+    #[test]
+    fn length_mismatch_one_byte_removed() {
+        let (seq, f) = (0..=255u8)
+            .map(|seq| (seq, FrameRef::new(FrameKind::Data, seq, b"abcd").unwrap()))
+            .find(|(_, f)| f.crc() & 0xFF == 0)
+            .expect("some seq gives a CRC ending in 0x00");
+        let mut body = body_of(&f);
+        assert_eq!(body.pop(), Some(0x00));
+        assert_eq!(crc16_xmodem(&body), 0, "seq {seq}");
+        assert_eq!(
+            Frame::decode(&body),
+            Err(FrameError::LengthMismatch {
+                declared: 4,
+                actual: 3
+            })
+        );
+        // Any single byte lost from a body is detected.
+        let body = body_of(&f);
+        for at in 0..body.len() {
+            let mut damaged = body.clone();
+            damaged.remove(at);
+            assert!(Frame::decode(&damaged).is_err(), "remove at {at}");
+        }
+    }
+
+    /// Two frames whose separating ENDs were lost: with CRC-16/XMODEM the concatenation of two
+    /// valid bodies is CRC-valid, but its length byte is the first frame's.
+    #[test]
+    fn length_mismatch_two_frames_merged() {
+        let data = body_of(&FrameRef::new(FrameKind::Data, 4, b"theirs").unwrap());
+        let ack = body_of(&FrameRef::ack(4));
+        let cases = [
+            (data.clone(), ack.clone(), 6, 6 + MIN_BODY_LEN),
+            (data.clone(), data.clone(), 6, 6 + data.len()),
+            (ack.clone(), data.clone(), 0, data.len()),
+            (ack.clone(), ack.clone(), 0, MIN_BODY_LEN),
+        ];
+        for (first, second, declared, actual) in cases {
+            let mut merged = first.clone();
+            merged.extend(&second);
+            assert_eq!(crc16_xmodem(&merged), 0);
+            assert_eq!(
+                Frame::decode(&merged),
+                Err(FrameError::LengthMismatch { declared, actual })
+            );
+            // The same through SLIP, with the ENDs between the frames lost.
+            let mut wire: Vec<u8> = crate::slip::encode_iter(&first).collect();
+            wire.pop();
+            wire.extend(crate::slip::encode_iter(&second).skip(1));
+            let mut dec = SlipDecoder::<{ 2 * MAX_BODY_LEN }>::new();
+            let got: Vec<_> = wire
+                .iter()
+                .filter_map(|&b| dec.push(b).map(|r| Frame::decode(r.unwrap()).map(|_| ())))
+                .collect();
+            assert_eq!(got, [Err(FrameError::LengthMismatch { declared, actual })]);
+        }
+    }
+
+    #[test]
+    fn length_byte_is_checked_before_the_crc() {
+        let f = FrameRef::new(FrameKind::Data, 1, b"abc").unwrap();
+        let mut body = body_of(&f);
+        body[2] = 4;
+        assert_eq!(
+            Frame::decode(&body),
+            Err(FrameError::LengthMismatch {
+                declared: 4,
+                actual: 3
+            })
+        );
+        assert_eq!(
+            FrameError::LengthMismatch {
+                declared: 4,
+                actual: 3
+            }
+            .to_string(),
+            "frame length byte says 4 payload bytes, frame carried 3"
+        );
     }
 }

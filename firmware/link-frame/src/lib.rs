@@ -4,7 +4,7 @@
 //! Layers, bottom up:
 //! - [`crc`] — CRC-16/XMODEM.
 //! - [`slip`] — SLIP byte stuffing, streaming encoder and fixed-buffer decoder.
-//! - [`frame`] — the frame body `kind, seq, payload (0..=250), CRC-16 big-endian`.
+//! - [`frame`] — the frame body `kind, seq, len, payload (0..=250), CRC-16 big-endian`.
 //! - [`session`] — a sans-IO stop-and-wait session with ACK/NAK, retransmission and duplicate
 //!   suppression; the caller supplies bytes and milliseconds.
 //! - [`hello`] — HELLO / HELLO_REPLY payloads.

@@ -23,11 +23,12 @@
 //!   delivered. Any other seq is ignored (it can only come from a peer that restarted without
 //!   a handshake; the peer will time out). The first DATA after [`new`](LinkSession::new) or
 //!   [`reset`](LinkSession::reset) is accepted whatever its seq.
-//! - **Damage.** A frame whose CRC fails is answered with a NAK carrying the seq we expect
-//!   next, and so is a DATA frame that is really two frames run together (see
-//!   [`looks_merged`]); every frame thrown away (bad CRC, merged, bad escape, overflow, too
-//!   short, unknown kind) is reported as [`Event::Resynced`] with its byte count. The decoder
-//!   resynchronises at the next END.
+//! - **Damage.** A frame whose length byte does not match its payload
+//!   ([`FrameError::LengthMismatch`]: a byte lost or added, or two frames run together because
+//!   the ENDs between them were lost) or whose CRC fails is answered with a NAK carrying the
+//!   seq we expect next; every frame thrown away (length mismatch, bad CRC, bad escape,
+//!   overflow, too short, unknown kind) is reported as [`Event::Resynced`] with its byte count.
+//!   The decoder resynchronises at the next END.
 //! - **Handshake.** HELLO and HELLO_REPLY are unsequenced and best-effort:
 //!   [`send_control`](LinkSession::send_control) sends one, a received one comes out as
 //!   [`Event::Control`]. The micro resends HELLO on its own timer until a reply arrives. Call
@@ -37,12 +38,11 @@
 //! Promise: while the link stays up (no [`Event::GaveUp`], no reset), every payload accepted
 //! by `send` is delivered to the peer exactly once and in order, whatever bytes the line drops,
 //! damages, inserts or repeats, as long as it lets a frame through now and then. The content
-//! is as trustworthy as CRC-16/XMODEM makes it: a damaged frame slips through about once in
-//! 65,536, and a 0x00 byte added or lost right before a frame's closing END is not noticed at
-//! all (see the crate README, "Known limits"). A payload outstanding at GaveUp or reset may or
+//! is as trustworthy as the length byte and CRC-16/XMODEM make it: a byte lost or added, or
+//! two frames run together, is always a length mismatch; damage that keeps the length right
+//! gets through the CRC about once in 65,536. A payload outstanding at GaveUp or reset may or
 //! may not have been delivered; [`reset`](LinkSession::reset) returns its seq.
 
-use crate::crc::crc16_xmodem;
 use crate::frame::{
     Frame, FrameError, FrameKind, FrameRef, MAX_BODY_LEN, MAX_WIRE_LEN, MIN_BODY_LEN,
 };
@@ -71,7 +71,7 @@ impl SessionConfig {
     }
 }
 
-/// Wire length of an ACK/NAK at worst (4-byte body, all escaped).
+/// Wire length of an ACK/NAK at worst (5-byte body, all escaped).
 const MAX_WIRE_LEN_SMALL: u64 = crate::slip::max_encoded_len(MIN_BODY_LEN) as u64;
 
 impl Default for SessionConfig {
@@ -116,10 +116,9 @@ impl core::error::Error for SendError {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RxError {
     Slip(SlipError),
+    /// The body is not a frame; [`FrameError::LengthMismatch`] and [`FrameError::BadCrc`] are
+    /// NAKed. Two frames run together (separating ENDs lost) are a length mismatch.
     Frame(FrameError),
-    /// A DATA frame with a good CRC that is really two frames whose separating ENDs were
-    /// lost (see [`looks_merged`]); it is NAKed like a bad CRC.
-    Merged,
 }
 
 impl core::fmt::Display for RxError {
@@ -127,7 +126,6 @@ impl core::fmt::Display for RxError {
         match self {
             RxError::Slip(e) => e.fmt(f),
             RxError::Frame(e) => e.fmt(f),
-            RxError::Merged => f.write_str("two frames run together (lost END)"),
         }
     }
 }
@@ -173,8 +171,8 @@ pub struct Stats {
     pub out_of_sequence: u32,
     /// ACKs and NAKs that matched no outstanding frame; ignored.
     pub stray_acks: u32,
-    /// NAKs queued in answer to bad CRCs and merged frames (one waits at a time, so a burst
-    /// of damage sends fewer).
+    /// NAKs queued in answer to length mismatches and bad CRCs (one waits at a time, so a
+    /// burst of damage sends fewer).
     pub naks_sent: u32,
     /// Frames thrown away ([`Event::Resynced`]).
     pub resyncs: u32,
@@ -304,7 +302,7 @@ impl<const C: usize> Tx<C> {
     }
 
     fn load_small(&mut self, frame: FrameRef<'_>) {
-        // ACK/NAK bodies are exactly MIN_BODY_LEN bytes.
+        // ACK/NAK bodies are exactly MIN_BODY_LEN bytes (empty payload).
         let _ = frame.write_body(&mut self.small);
         self.emitting = Some(Source::Small);
         self.cursor = SlipCursor::new();
@@ -363,9 +361,10 @@ impl<const C: usize> Tx<C> {
 
 /// One end of the link: a stop-and-wait sender and receiver sharing one serial line.
 ///
-/// `BODY_CAP` is the largest frame body handled, 4..=254 bytes; the largest payload is
-/// `BODY_CAP - 4`. The default takes the protocol maximum (250-byte payloads); a firmware with
-/// little RAM can agree on a smaller maximum in HELLO and use, say, `LinkSession<68>`. Memory:
+/// `BODY_CAP` is the largest frame body handled, 5..=255 bytes; the largest payload is
+/// `BODY_CAP - 5`. The default takes the protocol maximum (250-byte payloads); a firmware with
+/// little RAM can agree on a smaller maximum in HELLO and use, say, `LinkSession<69>` (64-byte
+/// payloads). Memory:
 /// three `BODY_CAP` buffers (receive, DATA, control) and a few dozen bytes of state.
 #[derive(Debug, Clone)]
 pub struct LinkSession<const BODY_CAP: usize = MAX_BODY_LEN> {
@@ -387,7 +386,7 @@ impl<const BODY_CAP: usize> LinkSession<BODY_CAP> {
         const {
             assert!(
                 BODY_CAP >= MIN_BODY_LEN && BODY_CAP <= MAX_BODY_LEN,
-                "BODY_CAP must be in 4..=254"
+                "BODY_CAP must be in 5..=255"
             )
         };
         LinkSession {
@@ -557,7 +556,7 @@ impl<const BODY_CAP: usize> LinkSession<BODY_CAP> {
         let frame = match Frame::decode(body) {
             Ok(frame) => frame,
             Err(e) => {
-                if let FrameError::BadCrc { .. } = e {
+                if let FrameError::LengthMismatch { .. } | FrameError::BadCrc { .. } = e {
                     self.tx.nak_pending = Some(self.rx_last.map_or(0, |s| s.wrapping_add(1)));
                     bump(&mut self.stats.naks_sent);
                 }
@@ -573,11 +572,6 @@ impl<const BODY_CAP: usize> LinkSession<BODY_CAP> {
                     bump(&mut self.stats.duplicates);
                     None
                 } else if self.rx_last.is_none_or(|last| last.wrapping_add(1) == seq) {
-                    if looks_merged(body, self.tx.next_seq) {
-                        self.tx.nak_pending = Some(seq);
-                        bump(&mut self.stats.naks_sent);
-                        return Some(resynced(&mut self.stats, raw, RxError::Merged));
-                    }
                     self.rx_last = Some(seq);
                     self.tx.ack_pending = Some(seq);
                     bump(&mut self.stats.delivered);
@@ -625,34 +619,6 @@ impl<const BODY_CAP: usize> Default for LinkSession<BODY_CAP> {
     fn default() -> Self {
         Self::new(SessionConfig::default())
     }
-}
-
-/// Whether a CRC-valid DATA `body` is really two frames run together.
-///
-/// With CRC-16/XMODEM (initial value 0, no final XOR) a frame followed by its CRC leaves the
-/// CRC register at 0, so a valid body followed by another valid body is itself a valid body:
-/// if both ENDs between two frames are lost, the receiver sees the first frame's kind and seq
-/// with the second frame glued to its payload. This guard catches the two merges stop-and-wait
-/// produces: a DATA followed by an ACK/NAK going the same way (the tail is 4 bytes, an ACK or
-/// NAK whose seq is about our own DATA: `our_next_seq` - 2 ..= `our_next_seq`), and a DATA
-/// followed by a copy of itself (a retransmission or a doubled frame). A genuine frame matches
-/// by chance about once in 10^9.
-///
-/// It cannot catch 0x00 bytes inserted just before the closing END: a valid body followed by
-/// zeros is valid too, and is indistinguishable from a genuine body whose CRC ends in 0x00.
-pub fn looks_merged(body: &[u8], our_next_seq: u8) -> bool {
-    let n = body.len();
-    if n < 2 * MIN_BODY_LEN {
-        return false;
-    }
-    let (head, tail) = body.split_at(n - MIN_BODY_LEN);
-    let tail_is_ack_for_us = (tail[0] == FrameKind::Ack.to_u8()
-        || tail[0] == FrameKind::Nak.to_u8())
-        && our_next_seq.wrapping_sub(tail[1]) <= 2
-        && crc16_xmodem(head) == 0;
-    let (first, second) = body.split_at(n / 2);
-    let doubled = n % 2 == 0 && first == second && crc16_xmodem(first) == 0;
-    tail_is_ack_for_us || doubled
 }
 
 fn resynced(stats: &mut Stats, dropped_bytes: usize, reason: RxError) -> Event<'static> {
