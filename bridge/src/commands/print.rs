@@ -107,7 +107,7 @@ pub fn execute(args: Box<PrintArgs>, config: &Config) -> Exit {
     if let Some(path) = &args.save_snapshot {
         match std::fs::write(
             path,
-            retromesh_spectrum::formats::z80::write_z80(&report.snapshot),
+            retromesh_spectrum::formats::z80::write_z80(&report.machine.to_snapshot()),
         ) {
             Ok(()) => info!("snapshot saved to {}", path.display()),
             Err(e) => warn!("cannot save the snapshot to {}: {e}", path.display()),
@@ -119,7 +119,7 @@ pub fn execute(args: Box<PrintArgs>, config: &Config) -> Exit {
         .clone()
         .or_else(|| timed_out.then(|| timeout_screen_path(&args.file)));
     if let Some(path) = &screen {
-        match report.screen.save(path) {
+        match report.machine.screenshot().save(path) {
             Ok(()) => info!("screen saved to {}", path.display()),
             Err(e) => warn!("cannot save the screen to {}: {e}", path.display()),
         }

@@ -28,7 +28,11 @@ pub fn write_failure(
     std::fs::write(&text, format!("{}\n", report.printed()))?;
     written.push(text);
     let screen = beside(spec, "screen.png");
-    report.screen.save(&screen).map_err(std::io::Error::other)?;
+    report
+        .machine
+        .screenshot()
+        .save(&screen)
+        .map_err(std::io::Error::other)?;
     written.push(screen);
     let diffs: Vec<&str> = failures.iter().filter_map(|f| f.diff.as_deref()).collect();
     if !diffs.is_empty() {

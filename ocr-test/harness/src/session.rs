@@ -4,9 +4,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
-use image::RgbImage;
 use retromesh_readback::{read_printout_with, GlyphIndex, Ocr, ReadMode, ReadResult};
-use retromesh_spectrum::formats::Snapshot;
 use retromesh_spectrum::keyboard::{parse_key_text, TypeWhen};
 use retromesh_spectrum::printer::Printout;
 use retromesh_spectrum::{MachineConfig, RunOutcome, Spectrum, StopWhen};
@@ -53,10 +51,8 @@ pub struct RunReport {
     pub text: ReadResult,
     /// Text the 128K sent to its RS232 printer.
     pub serial: String,
-    /// The screen when the run stopped.
-    pub screen: RgbImage,
-    /// The whole machine when the run stopped.
-    pub snapshot: Snapshot,
+    /// The machine as it stopped: take a screenshot or a snapshot of it when one is wanted.
+    pub machine: Spectrum,
 }
 
 impl RunReport {
@@ -149,9 +145,9 @@ pub fn run(request: &RunRequest, ocr: Option<&mut Ocr>) -> Result<RunReport, Run
     });
     // A 128K's COPY goes to the RS232 printer as bit-image graphics: read that paper when the
     // ZX Printer has none.
-    let serial_graphics = machine.serial_graphics();
-    let printout = if machine.printout().is_empty() && !serial_graphics.is_empty() {
-        serial_graphics
+    let serial = machine.serial_output();
+    let printout = if machine.printout().is_empty() && !serial.graphics.is_empty() {
+        serial.graphics
     } else {
         machine.printout().clone()
     };
@@ -161,9 +157,8 @@ pub fn run(request: &RunRequest, ocr: Option<&mut Ocr>) -> Result<RunReport, Run
         outcome,
         printout,
         text,
-        serial: machine.serial_text(),
-        screen: machine.screenshot(),
-        snapshot: machine.to_snapshot(),
+        serial: serial.text,
+        machine,
     })
 }
 

@@ -263,7 +263,7 @@ fn the_128k_prints_through_its_rs232_port() {
             report: "0 OK, 10:1".into()
         }
     );
-    assert_eq!(machine.serial_text(), "SERIAL6");
+    assert_eq!(machine.serial_output().text, "SERIAL6");
 }
 
 #[test]
@@ -355,5 +355,5 @@ fn the_128k_in_48_basic_prints_on_the_zx_printer() {
         }
     );
     assert_eq!(machine.printout().height(), 8);
-    assert_eq!(machine.serial_text(), "");
+    assert_eq!(machine.serial_output().text, "");
 }

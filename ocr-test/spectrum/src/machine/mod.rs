@@ -21,7 +21,7 @@ use crate::charset::Charset;
 use crate::formats::tap::{TapBlock, Tape};
 use crate::formats::Snapshot;
 use crate::keyboard::{Chord, TypeWhen, Typist};
-use crate::printer::{PrinterKind, Printout, ZxPrinter};
+use crate::printer::{PrinterKind, Printout, SerialOutput, ZxPrinter};
 use crate::rom::{load_roms, RomError, RomSource};
 use crate::{screen, Model};
 
@@ -326,16 +326,11 @@ impl Spectrum {
         &self.bus.printer
     }
 
-    /// Graphics received by the RS232 printer (the 128K's COPY), as paper 256 dots wide.
-    pub fn serial_graphics(&mut self) -> Printout {
+    /// What the RS232 printer received: 128 BASIC's LPRINT and LLIST as text, the 128K's
+    /// COPY as graphics.
+    pub fn serial_output(&mut self) -> SerialOutput {
         self.bus.serial.poll(self.bus.now());
-        self.bus.serial.graphics()
-    }
-
-    /// Text received by the RS232 printer (the 128K's LPRINT in 128 BASIC).
-    pub fn serial_text(&mut self) -> String {
-        self.bus.serial.poll(self.bus.now());
-        self.bus.serial.text()
+        self.bus.serial.output()
     }
 
     /// The screen as a person would see it, with a border.

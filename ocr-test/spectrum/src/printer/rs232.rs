@@ -115,40 +115,54 @@ impl SerialPrinter {
         self.framing_errors
     }
 
-    /// Bit-image graphics the printer received (e.g. the 128K's COPY), 256 dots wide.
-    pub fn graphics(&self) -> Printout {
-        interpret(&self.received).graphics
+    /// What the printer received, split once into text and bit-image graphics.
+    pub fn output(&self) -> SerialOutput {
+        let escp = interpret(&self.received);
+        SerialOutput {
+            text: printable_text(&escp.text),
+            graphics: escp.graphics,
+        }
     }
 
-    /// What was printed, as text: ESC/P commands and graphics are taken out; CR (and CR LF) end
-    /// lines; £ and © are mapped from their Spectrum codes; other control codes are shown as
-    /// `\{n}`, never dropped.
     pub fn text(&self) -> String {
-        let printable = interpret(&self.received).text;
-        let mut text = String::new();
-        let mut bytes = printable.iter().peekable();
-        while let Some(&b) = bytes.next() {
-            match b {
-                0x0D => {
-                    text.push('\n');
-                    if bytes.peek() == Some(&&0x0A) {
-                        bytes.next();
-                    }
-                }
-                0x0A => text.push('\n'),
-                0x60 => text.push('£'),
-                0x7F => text.push('©'),
-                0x20..=0x7E => text.push(b as char),
-                _ => text.push_str(&format!("\\{{{b}}}")),
-            }
-        }
-        text.lines()
-            .map(str::trim_end)
-            .collect::<Vec<_>>()
-            .join("\n")
-            .trim_end_matches('\n')
-            .to_string()
+        self.output().text
     }
+}
+
+/// A serial printer's output.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SerialOutput {
+    /// ESC/P commands and graphics taken out; CR (and CR LF) end lines; £ and © mapped from
+    /// their Spectrum codes; other control codes shown as `\{n}`, never dropped.
+    pub text: String,
+    /// Bit-image graphics (e.g. the 128K's COPY), as paper 256 dots wide.
+    pub graphics: Printout,
+}
+
+fn printable_text(printable: &[u8]) -> String {
+    let mut text = String::new();
+    let mut bytes = printable.iter().peekable();
+    while let Some(&b) = bytes.next() {
+        match b {
+            0x0D => {
+                text.push('\n');
+                if bytes.peek() == Some(&&0x0A) {
+                    bytes.next();
+                }
+            }
+            0x0A => text.push('\n'),
+            0x60 => text.push('£'),
+            0x7F => text.push('©'),
+            0x20..=0x7E => text.push(b as char),
+            _ => text.push_str(&format!("\\{{{b}}}")),
+        }
+    }
+    text.lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim_end_matches('\n')
+        .to_string()
 }
 
 #[cfg(test)]
