@@ -357,3 +357,26 @@ fn the_128k_in_48_basic_prints_on_the_zx_printer() {
     assert_eq!(machine.printout().height(), 8);
     assert_eq!(machine.serial_output().text, "");
 }
+
+#[test]
+fn breakpoints_last_for_one_run_only() {
+    let mut machine = Spectrum::booted(config(Model::Spectrum48K)).unwrap();
+    machine.load_tape(tape("10 LPRINT \"X\"\n"));
+    let mut stop = StopWhen::budget_secs(Model::Spectrum48K, 10.0);
+    stop.breakpoints.push(0x0EF4);
+    assert_eq!(
+        machine.run(&stop, &mut |_| None).reason,
+        StopReason::Breakpoint(0x0EF4)
+    );
+    let outcome = machine.run(
+        &StopWhen::budget_secs(Model::Spectrum48K, 10.0),
+        &mut |_| None,
+    );
+    assert_eq!(
+        outcome.reason,
+        StopReason::ProgramEnded {
+            report: "0 OK, 10:1".into()
+        }
+    );
+    assert_eq!(machine.printout().height(), 8);
+}

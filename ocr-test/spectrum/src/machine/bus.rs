@@ -34,6 +34,9 @@ impl TrapMap {
     pub fn set(&mut self, addr: u16) {
         self.0[(addr >> 6) as usize] |= 1 << (addr & 63);
     }
+    pub fn clear(&mut self, addr: u16) {
+        self.0[(addr >> 6) as usize] &= !(1 << (addr & 63));
+    }
     #[inline(always)]
     pub fn contains(&self, addr: u16) -> bool {
         self.0[(addr >> 6) as usize] & (1 << (addr & 63)) != 0

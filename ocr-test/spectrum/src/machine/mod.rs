@@ -173,6 +173,8 @@ pub struct Spectrum {
     editor_waited: bool,
 }
 
+// The CPU is copied through its registers: rustzx-z80 keeps HALT and prefix state private.
+// A halted CPU has PC on its HALT and halts again; clones are taken between instructions.
 impl Clone for Spectrum {
     fn clone(&self) -> Self {
         Spectrum {
@@ -447,7 +449,14 @@ impl Spectrum {
     ) -> RunOutcome {
         let start = self.bus.now();
         let deadline = start + stop.budget_tstates;
-        for &pc in &stop.breakpoints {
+        // Breakpoints last for this run only; the ROM traps stay.
+        let added: Vec<u16> = stop
+            .breakpoints
+            .iter()
+            .copied()
+            .filter(|&pc| !self.bus.traps.contains(pc))
+            .collect();
+        for &pc in &added {
             self.bus.traps.set(pc);
         }
         let mut rows_seen = self.bus.printer.rows();
@@ -492,6 +501,9 @@ impl Spectrum {
                 }
             }
         };
+        for &pc in &added {
+            self.bus.traps.clear(pc);
+        }
         let tstates = self.bus.now() - start;
         RunOutcome {
             reason,
