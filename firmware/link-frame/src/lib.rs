@@ -8,6 +8,7 @@
 //! - [`session`] — a sans-IO stop-and-wait session with ACK/NAK, retransmission and duplicate
 //!   suppression; the caller supplies bytes and milliseconds.
 //! - [`hello`] — HELLO / HELLO_REPLY payloads.
+//! - [`message`] — frame-mode messages (GET, POST, LISTEN, REQUEST, REPLY, TIME, ECHO, LOG).
 //!
 //! The crate is `#![no_std]`, allocation-free and has no dependencies by default. The `tokio`
 //! feature adds `SlipCodec`, a `tokio_util::codec` implementation for the bridge; only then is
@@ -23,6 +24,7 @@ extern crate std;
 pub mod crc;
 pub mod frame;
 pub mod hello;
+pub mod message;
 pub mod session;
 pub mod slip;
 
@@ -36,6 +38,7 @@ pub use frame::{
     Frame, FrameError, FrameKind, FrameRef, MAX_BODY_LEN, MAX_PAYLOAD_LEN, MAX_WIRE_LEN,
     MIN_BODY_LEN,
 };
+pub use message::{Body, Message, MessageError, Method, Op, FLAG_MORE, FLAG_TRUNCATED};
 pub use hello::{Hello, HelloError, HelloReply, MachineId, Version};
 pub use session::{Event, LinkSession, RxError, SendError, SessionConfig, Stats};
 pub use slip::{SlipCursor, SlipDecoder, SlipEncoder, SlipError};

@@ -1,0 +1,234 @@
+//! `/v1` routes:
+//!
+//! | route | does |
+//! |---|---|
+//! | `GET /v1/micros` | every micro: name, link state, mode, machine, client version, counters |
+//! | `POST\|GET /v1/micros/{name}/rpc[/path]` | passes the request to the micro's LISTEN handler, returns its REPLY |
+//!
+//! Failures map to one status each: 404 unknown micro, 413 body over the micro's limit (the
+//! limit is in the body), 503 + Retry-After when the micro is busy or not listening, 502 when
+//! the link is down, 504 when the micro does not reply in time.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use retromesh_link::{CallError, InboundRequest, LinkState, Micro};
+use retromesh_link_frame::Method;
+use serde::Serialize;
+use tokio::net::TcpListener;
+
+/// The micros the API serves, by name.
+#[derive(Clone, Debug)]
+pub struct Api {
+    micros: Arc<BTreeMap<String, Micro>>,
+}
+
+#[derive(Serialize)]
+struct MicroInfo<'a> {
+    name: &'a str,
+    link: &'static str,
+    mode: Option<String>,
+    machine: Option<String>,
+    client_version: Option<String>,
+    why_down: Option<String>,
+    stats: StatsJson,
+}
+
+#[derive(Serialize)]
+struct StatsJson {
+    bytes_rx: u64,
+    bytes_tx: u64,
+    frames_rx: u64,
+    frames_tx: u64,
+    crc_errors: u64,
+    resyncs: u64,
+    retransmits: u64,
+    reconnects: u64,
+}
+
+impl Api {
+    pub fn new(micros: impl IntoIterator<Item = Micro>) -> Self {
+        Api {
+            micros: Arc::new(
+                micros
+                    .into_iter()
+                    .map(|m| (m.name().to_string(), m))
+                    .collect(),
+            ),
+        }
+    }
+
+    pub fn micro(&self, name: &str) -> Option<&Micro> {
+        self.micros.get(name)
+    }
+
+    pub async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+        let path = req.uri().path().to_string();
+        let parts: Vec<&str> = path.trim_start_matches('/').splitn(4, '/').collect();
+        match parts.as_slice() {
+            ["v1", "micros"] | ["v1", "micros", ""] => self.list(),
+            ["v1", "micros", name, rest] if *rest == "rpc" || rest.starts_with("rpc/") => {
+                let sub = rest.strip_prefix("rpc").unwrap_or("");
+                let sub = if sub.is_empty() { "/" } else { sub };
+                let mut target = sub.to_string();
+                if let Some(q) = req.uri().query() {
+                    target.push('?');
+                    target.push_str(q);
+                }
+                self.rpc(name, target, req, peer).await
+            }
+            _ => text(
+                StatusCode::NOT_FOUND,
+                format!("no route {path}: try GET /v1/micros or POST /v1/micros/NAME/rpc\n"),
+            ),
+        }
+    }
+
+    fn list(&self) -> Response<Full<Bytes>> {
+        let infos: Vec<MicroInfo> = self
+            .micros
+            .values()
+            .map(|m| {
+                let state = m.state();
+                let s = m.stats();
+                let (link, mode, hello, why_down) = match &state {
+                    LinkState::Up { mode, hello } => ("up", Some(format!("{mode:?}").to_lowercase()), *hello, None),
+                    LinkState::Connecting => ("connecting", None, None, None),
+                    LinkState::Down { why } => ("down", None, None, Some(why.clone())),
+                };
+                MicroInfo {
+                    name: m.name(),
+                    link,
+                    mode,
+                    machine: hello.map(|h| format!("{:?}", h.machine)),
+                    client_version: hello.map(|h| h.version.to_string()),
+                    why_down,
+                    stats: StatsJson {
+                        bytes_rx: s.bytes_rx,
+                        bytes_tx: s.bytes_tx,
+                        frames_rx: s.frames_rx,
+                        frames_tx: s.frames_tx,
+                        crc_errors: s.crc_errors,
+                        resyncs: s.resyncs,
+                        retransmits: s.retransmits,
+                        reconnects: s.reconnects,
+                    },
+                }
+            })
+            .collect();
+        let body = serde_json::to_vec_pretty(&infos).unwrap_or_default();
+        Response::builder()
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body)))
+            .unwrap_or_default()
+    }
+
+    async fn rpc(
+        &self,
+        name: &str,
+        path: String,
+        req: Request<Incoming>,
+        peer: SocketAddr,
+    ) -> Response<Full<Bytes>> {
+        let Some(micro) = self.micros.get(name) else {
+            let known: Vec<&str> = self.micros.keys().map(String::as_str).collect();
+            return text(
+                StatusCode::NOT_FOUND,
+                format!("no micro \"{name}\"; this bridge has: {}\n", known.join(", ")),
+            );
+        };
+        let method = match *req.method() {
+            hyper::Method::GET => Method::Get,
+            hyper::Method::POST => Method::Post,
+            ref other => {
+                return text(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    format!("{other} is not passed to micros: use GET or POST\n"),
+                )
+            }
+        };
+        let limit = micro.max_request_body();
+        let body = match Limited::new(req.into_body(), limit).collect().await {
+            Ok(b) => b.to_bytes().to_vec(),
+            Err(_) => {
+                return text(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("request body over {limit} bytes: micro {name} takes at most {limit}\n"),
+                )
+            }
+        };
+        let request = InboundRequest {
+            method,
+            path,
+            caller: format!("tcp://{peer}"),
+            body,
+        };
+        match micro.call(request).await {
+            Ok(reply) => {
+                let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY);
+                Response::builder()
+                    .status(status)
+                    .header("content-type", "text/plain; charset=utf-8")
+                    .body(Full::new(Bytes::from(reply.body)))
+                    .unwrap_or_default()
+            }
+            Err(e) => {
+                let (status, retry) = match &e {
+                    CallError::Busy { .. } | CallError::NotListening { .. } => {
+                        (StatusCode::SERVICE_UNAVAILABLE, true)
+                    }
+                    CallError::LinkDown { .. } => (StatusCode::BAD_GATEWAY, false),
+                    CallError::Deadline { .. } => (StatusCode::GATEWAY_TIMEOUT, false),
+                    CallError::TooBig { .. } => (StatusCode::PAYLOAD_TOO_LARGE, false),
+                };
+                let mut resp = text(status, format!("{e}\n"));
+                if retry {
+                    resp.headers_mut()
+                        .insert("retry-after", hyper::header::HeaderValue::from_static("1"));
+                }
+                resp
+            }
+        }
+    }
+}
+
+fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "text/plain; charset=utf-8")
+        .body(Full::new(Bytes::from(body)))
+        .unwrap_or_default()
+}
+
+/// Serves the API over plain HTTP/1.1 on `listener` until the task is dropped.
+pub async fn serve(listener: TcpListener, api: Api) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(%e, "accept failed");
+                continue;
+            }
+        };
+        let api = api.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let api = api.clone();
+                async move { Ok::<_, Infallible>(api.handle(req, peer).await) }
+            });
+            if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(%e, %peer, "connection ended with an error");
+            }
+        });
+    }
+}

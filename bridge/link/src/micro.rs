@@ -1,0 +1,248 @@
+//! What the rest of the bridge holds for each micro: a handle to call it, its link state and
+//! its counters. The session task behind the handle owns the line.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use retromesh_link_frame::{Hello, Method};
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// A request from the mesh for the micro's LISTEN handler.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundRequest {
+    pub method: Method,
+    pub path: String,
+    /// Who is calling: a SPIFFE ID once the gateway authenticates callers, else a peer address.
+    pub caller: String,
+    pub body: Vec<u8>,
+}
+
+/// The micro's REPLY, turned back into UTF-8 text where it was text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MicroReply {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// Why a call to a micro failed. Each maps to one HTTP status in the gateway.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    #[error("micro {micro} is busy: {depth} requests already queued; retry shortly")]
+    Busy { micro: String, depth: usize },
+    #[error("link to micro {micro} is down: {why}")]
+    LinkDown { micro: String, why: String },
+    #[error("micro {micro} is not listening: its program has not sent LISTEN")]
+    NotListening { micro: String },
+    #[error("micro {micro} did not reply within {0:?}: is its program still running?", .deadline)]
+    Deadline { micro: String, deadline: Duration },
+    #[error("request body is {len} bytes; micro {micro} takes at most {limit}")]
+    TooBig {
+        micro: String,
+        len: usize,
+        limit: usize,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Nothing heard yet: answered as line mode until a HELLO arrives.
+    Unknown,
+    Line,
+    Frame,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkState {
+    Connecting,
+    Up { mode: Mode, hello: Option<Hello> },
+    Down { why: String },
+}
+
+impl LinkState {
+    pub fn is_up(&self) -> bool {
+        matches!(self, LinkState::Up { .. })
+    }
+
+    /// For metrics: 0 down, 1 connecting, 2 up.
+    pub fn as_gauge(&self) -> i64 {
+        match self {
+            LinkState::Down { .. } => 0,
+            LinkState::Connecting => 1,
+            LinkState::Up { .. } => 2,
+        }
+    }
+}
+
+/// Link counters. Cumulative over reconnects; the session updates them as it goes.
+#[derive(Debug, Default)]
+pub struct LinkCounters {
+    pub bytes_rx: AtomicU64,
+    pub bytes_tx: AtomicU64,
+    pub frames_rx: AtomicU64,
+    pub frames_tx: AtomicU64,
+    pub crc_errors: AtomicU64,
+    pub resyncs: AtomicU64,
+    pub naks_sent: AtomicU64,
+    pub retransmits: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub bad_messages: AtomicU64,
+    pub lines_rx: AtomicU64,
+    pub line_errors: AtomicU64,
+    pub reconnects: AtomicU64,
+    pub substituted_chars: AtomicU64,
+}
+
+/// A point-in-time copy of [`LinkCounters`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkStats {
+    pub bytes_rx: u64,
+    pub bytes_tx: u64,
+    pub frames_rx: u64,
+    pub frames_tx: u64,
+    pub crc_errors: u64,
+    pub resyncs: u64,
+    pub naks_sent: u64,
+    pub retransmits: u64,
+    pub duplicates: u64,
+    pub bad_messages: u64,
+    pub lines_rx: u64,
+    pub line_errors: u64,
+    pub reconnects: u64,
+    pub substituted_chars: u64,
+}
+
+impl LinkCounters {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn snapshot(&self) -> LinkStats {
+        let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        LinkStats {
+            bytes_rx: g(&self.bytes_rx),
+            bytes_tx: g(&self.bytes_tx),
+            frames_rx: g(&self.frames_rx),
+            frames_tx: g(&self.frames_tx),
+            crc_errors: g(&self.crc_errors),
+            resyncs: g(&self.resyncs),
+            naks_sent: g(&self.naks_sent),
+            retransmits: g(&self.retransmits),
+            duplicates: g(&self.duplicates),
+            bad_messages: g(&self.bad_messages),
+            lines_rx: g(&self.lines_rx),
+            line_errors: g(&self.line_errors),
+            reconnects: g(&self.reconnects),
+            substituted_chars: g(&self.substituted_chars),
+        }
+    }
+}
+
+pub(crate) struct Inbound {
+    pub request: InboundRequest,
+    pub reply: oneshot::Sender<Result<MicroReply, CallError>>,
+}
+
+/// A handle on one micro; cheap to clone. The session ends when the last handle is dropped.
+#[derive(Clone)]
+pub struct Micro {
+    pub(crate) name: Arc<str>,
+    pub(crate) requests: mpsc::Sender<Inbound>,
+    pub(crate) state: watch::Receiver<LinkState>,
+    pub(crate) counters: Arc<LinkCounters>,
+    pub(crate) queue_depth: usize,
+    pub(crate) deadline: Duration,
+    pub(crate) max_request_body: usize,
+}
+
+impl std::fmt::Debug for Micro {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Micro")
+            .field("name", &self.name)
+            .field("state", &*self.state.borrow())
+            .finish()
+    }
+}
+
+impl Micro {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn state(&self) -> LinkState {
+        self.state.borrow().clone()
+    }
+
+    /// Waits until the link state satisfies `pred`.
+    pub async fn wait_for(&self, pred: impl Fn(&LinkState) -> bool) -> LinkState {
+        let mut rx = self.state.clone();
+        let state = rx.wait_for(|s| pred(s)).await;
+        match state {
+            Ok(s) => s.clone(),
+            Err(_) => self.state(),
+        }
+    }
+
+    pub fn stats(&self) -> LinkStats {
+        self.counters.snapshot()
+    }
+
+    pub fn counters(&self) -> &Arc<LinkCounters> {
+        &self.counters
+    }
+
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// Requests queued behind the one at the micro.
+    pub fn waiting(&self) -> usize {
+        self.queue_depth.max(1) - self.requests.capacity()
+    }
+
+    /// The largest request body the micro takes.
+    pub fn max_request_body(&self) -> usize {
+        self.max_request_body
+    }
+
+    /// Passes a request to the micro's LISTEN handler and waits for its REPLY. One request is
+    /// at the micro at a time; up to the queue depth wait; beyond that the call is refused at
+    /// once.
+    pub async fn call(&self, request: InboundRequest) -> Result<MicroReply, CallError> {
+        let micro = self.name.to_string();
+        if request.body.len() > self.max_request_body {
+            return Err(CallError::TooBig {
+                micro,
+                len: request.body.len(),
+                limit: self.max_request_body,
+            });
+        }
+        if let LinkState::Down { why } = self.state() {
+            return Err(CallError::LinkDown { micro, why });
+        }
+        let (tx, rx) = oneshot::channel();
+        self.requests
+            .try_send(Inbound { request, reply: tx })
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => CallError::Busy {
+                    micro: micro.clone(),
+                    depth: self.queue_depth,
+                },
+                mpsc::error::TrySendError::Closed(_) => CallError::LinkDown {
+                    micro: micro.clone(),
+                    why: "the session has ended".into(),
+                },
+            })?;
+        match tokio::time::timeout(self.deadline, rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(CallError::LinkDown {
+                micro,
+                why: "the session ended during the request".into(),
+            }),
+            Err(_) => Err(CallError::Deadline {
+                micro,
+                deadline: self.deadline,
+            }),
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Shared test parts: a real HTTP service that records what it receives, and a line handed to
+//! a session once.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use retromesh_link::profile::{LinkOverrides, MachineProfile};
+use retromesh_link::session::{ConnectError, ConnectFuture, Connector};
+use retromesh_link::transport::BoxedIo;
+use retromesh_link::upstream::HttpServices;
+use tokio::io::DuplexStream;
+
+/// A service on 127.0.0.1: GET /weather/today answers a fixed text; GET /long answers many
+/// lines; POST answers `GOT <body>` and records the body.
+pub struct Service {
+    pub addr: SocketAddr,
+    pub posts: Arc<Mutex<Vec<String>>>,
+}
+
+pub const TODAY: &str = "Sunny, 21°C — light wind from the south-west, no rain expected before evening";
+
+pub async fn service() -> Service {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let posts = Arc::new(Mutex::new(Vec::new()));
+    let recorded = posts.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let recorded = recorded.clone();
+            tokio::spawn(async move {
+                let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let recorded = recorded.clone();
+                    async move {
+                        let path = req.uri().path().to_string();
+                        let post = req.method() == hyper::Method::POST;
+                        let body = req.into_body().collect().await.unwrap().to_bytes();
+                        let text = if post {
+                            let b = String::from_utf8_lossy(&body).into_owned();
+                            recorded.lock().unwrap().push(b.clone());
+                            format!("GOT {b}")
+                        } else if path == "/weather/today" {
+                            TODAY.to_string()
+                        } else if path == "/long" {
+                            (1..=40).map(|i| format!("LINE {i}\n")).collect()
+                        } else {
+                            return Ok::<_, Infallible>(
+                                hyper::Response::builder()
+                                    .status(404)
+                                    .body(Full::new(Bytes::from("no such page")))
+                                    .unwrap(),
+                            );
+                        };
+                        Ok::<_, Infallible>(
+                            hyper::Response::builder()
+                                .header("content-type", "text/plain; charset=utf-8")
+                                .body(Full::new(Bytes::from(text)))
+                                .unwrap(),
+                        )
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    Service { addr, posts }
+}
+
+pub fn services(svc: &Service) -> Arc<HttpServices> {
+    let mut map = BTreeMap::new();
+    map.insert("weather".to_string(), format!("http://{}/weather", svc.addr));
+    map.insert("svc".to_string(), format!("http://{}", svc.addr));
+    Arc::new(HttpServices::new(map, Duration::from_secs(5), 64 * 1024))
+}
+
+/// A profile with no pacing, at `baud` for the session's timeouts.
+pub fn profile(name: &str, baud: u32) -> MachineProfile {
+    LinkOverrides {
+        baud: Some(baud),
+        byte_gap_ms: Some(0),
+        line_gap_ms: Some(0),
+        ..Default::default()
+    }
+    .apply(MachineProfile::by_name(name).unwrap())
+    .unwrap()
+}
+
+/// Hands one end of an in-memory line to the session, once.
+pub struct Once(pub Mutex<Option<BoxedIo>>);
+
+impl Once {
+    pub fn pair() -> (Arc<Once>, DuplexStream) {
+        let (a, b) = tokio::io::duplex(64 * 1024);
+        (Arc::new(Once(Mutex::new(Some(Box::new(a))))), b)
+    }
+}
+
+impl Connector for Once {
+    fn connect(&self) -> ConnectFuture<'_> {
+        let io = self.0.lock().unwrap().take();
+        Box::pin(async move { io.ok_or_else(|| ConnectError::from("line already used")) })
+    }
+    fn describe(&self) -> String {
+        "test line".into()
+    }
+}
