@@ -11,11 +11,13 @@ pub mod machine;
 pub mod printer;
 pub mod rom;
 pub mod screen;
+pub mod serial;
 
 pub use machine::{
     MachineConfig, MachineError, RunOutcome, Spectrum, StopReason, StopWhen, Timing,
 };
 pub use rom::RomSource;
+pub use serial::{SerialConfig, SerialHardware, SerialPeer, SerialStats};
 
 /// Which Spectrum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

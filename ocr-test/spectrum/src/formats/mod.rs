@@ -98,3 +98,23 @@ pub struct Snapshot {
     /// at indices 5, 2 and 0; other entries `None`. 128K: all eight pages.
     pub ram_pages: [Option<Box<[u8; 0x4000]>>; 8],
 }
+
+impl Snapshot {
+    /// Writes `data` into RAM at `address` as the snapshot's memory map places it (the 128K's
+    /// top 16K is the page selected in port 0x7FFD). Bytes that would land in ROM are skipped.
+    pub fn poke_block(&mut self, address: u16, data: &[u8]) {
+        let top = self.port_7ffd.map_or(0, |p| (p & 7) as usize);
+        for (i, &byte) in data.iter().enumerate() {
+            let addr = address as usize + i;
+            let page = match addr {
+                0x4000..=0x7FFF => 5,
+                0x8000..=0xBFFF => 2,
+                0xC000..=0xFFFF => top,
+                _ => continue,
+            };
+            if let Some(ram) = self.ram_pages[page].as_mut() {
+                ram[addr & 0x3FFF] = byte;
+            }
+        }
+    }
+}

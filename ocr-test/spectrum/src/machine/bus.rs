@@ -9,6 +9,7 @@ use super::memory::Memory;
 use super::timing::Timing;
 use crate::keyboard::Matrix;
 use crate::printer::{SerialPrinter, ZxPrinter};
+use crate::serial::SerialLink;
 use crate::Model;
 
 /// Events the run loop looks at after each instruction.
@@ -59,6 +60,8 @@ pub(crate) struct Bus {
     pub printer: ZxPrinter,
     /// The 128K's RS232 text printer.
     pub serial: SerialPrinter,
+    /// A serial port to a remote; on the AY it replaces the printer.
+    pub link: Option<SerialLink>,
     pub exit_code: Option<u8>,
     pub keyboard_read: bool,
     pub traps: TrapMap,
@@ -80,6 +83,7 @@ impl Bus {
             matrix: Matrix::default(),
             border: 7,
             serial: SerialPrinter::new(SERIAL_BAUD, Timing::of(model).clock_hz),
+            link: None,
             printer,
             exit_code: None,
             keyboard_read: false,
@@ -107,6 +111,11 @@ impl Bus {
         }
     }
 
+    /// What AY port A (register 14) holds: the 128K RS-232 lines the program last set.
+    pub fn ay_port_a(&self) -> u8 {
+        self.ay_regs[AY_PORT_A as usize]
+    }
+
     /// Jumps the clock to the start of the next frame (a halted CPU has nothing to do until then).
     pub fn skip_to_next_frame(&mut self) -> u32 {
         let skipped = self.timing.frame_tstates - self.frame_t;
@@ -123,12 +132,22 @@ impl Bus {
             // Bits 5 and 7 float high; no tape signal on EAR (bit 6).
             return 0xA0 | self.matrix.read(high);
         }
+        let now = self.now();
+        if let Some(link) = &mut self.link {
+            // Before the ZX Printer, which also decodes the Next's ports (A2 low).
+            if let Some(value) = link.read(port, now) {
+                return value;
+            }
+        }
         if self.printer.decodes(port) {
             return self.printer.read(self.now());
         }
         if self.model == Model::Spectrum128K && port & 0xC002 == 0xC000 {
             let register = self.ay_selected & 15;
             if register == AY_PORT_A {
+                if let Some(value) = self.link.as_mut().and_then(|l| l.read_ay_port_a(now)) {
+                    return value;
+                }
                 return self.serial.port_a_inputs();
             }
             return self.ay_regs[register as usize];
@@ -140,8 +159,14 @@ impl Bus {
         if port & 1 == 0 {
             self.border = value & 7;
         }
+        let now = self.now();
+        if let Some(link) = &mut self.link {
+            if link.write(port, value, now) {
+                return;
+            }
+        }
         if self.printer.decodes(port) {
-            self.printer.write(value, self.now());
+            self.printer.write(value, now);
         }
         if port == EXIT_PORT {
             self.exit_code = Some(value);
@@ -155,8 +180,13 @@ impl Bus {
             } else if port & 0xC002 == 0x8000 {
                 let register = self.ay_selected & 15;
                 self.ay_regs[register as usize] = value;
-                if register == AY_PORT_A {
-                    self.serial.write_port_a(value, self.now());
+                if register == AY_PORT_A
+                    && !self
+                        .link
+                        .as_mut()
+                        .is_some_and(|l| l.write_ay_port_a(value, now))
+                {
+                    self.serial.write_port_a(value, now);
                 }
             }
         }

@@ -23,6 +23,7 @@ use crate::formats::Snapshot;
 use crate::keyboard::{Chord, TypeWhen, Typist};
 use crate::printer::{PrinterKind, Printout, SerialOutput, ZxPrinter};
 use crate::rom::{load_roms, RomError, RomSource};
+use crate::serial::{SerialConfig, SerialHardware, SerialLink, SerialPeer, SerialStats};
 use crate::{screen, Model};
 
 /// ROM addresses shared by the Sinclair 48K ROM (ROM 1 of the 128K) and OpenSE BASIC.
@@ -150,6 +151,25 @@ pub enum MachineError {
         machine: Model,
         hint: &'static str,
     },
+    #[error(
+        "the 128K RS-232 port (AY-3-8912 port A) is only on a 128K: use --machine 128k, \
+        or another port (Interface 1 or Next UART)"
+    )]
+    SerialNeeds128K,
+    #[error("serial port {hardware:?}: {problem}")]
+    InvalidSerial {
+        hardware: SerialHardware,
+        problem: &'static str,
+    },
+}
+
+/// The peer `run` uses: the exchange is compiled out, so this is never called.
+struct NoPeer;
+
+impl SerialPeer for NoPeer {
+    fn exchange(&mut self, _: &[u8], _: &mut Vec<u8>, _: u64) -> Option<String> {
+        None
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -175,6 +195,7 @@ pub struct Spectrum {
 
 // The CPU is copied through its registers: rustzx-z80 keeps HALT and prefix state private.
 // A halted CPU has PC on its HALT and halts again; clones are taken between instructions.
+// An attached serial port is cloned with its state: bytes in flight and queued go with it.
 impl Clone for Spectrum {
     fn clone(&self) -> Self {
         Spectrum {
@@ -335,6 +356,77 @@ impl Spectrum {
         self.bus.serial.output()
     }
 
+    /// Plugs in a serial port to a remote, replacing any port attached before. On the 128K's
+    /// AY port the link takes port A from the RS-232 printer.
+    pub fn attach_serial(&mut self, config: SerialConfig) -> Result<(), MachineError> {
+        let problem = |problem| MachineError::InvalidSerial {
+            hardware: config.hardware,
+            problem,
+        };
+        if config.hardware == SerialHardware::Ay128 && self.config.model != Model::Spectrum128K {
+            return Err(MachineError::SerialNeeds128K);
+        }
+        let clock_hz = self.timing().clock_hz;
+        if config.baud == 0 || config.baud as u64 > clock_hz / 4 {
+            return Err(problem(
+                "the speed must be between 1 baud and a quarter of the clock",
+            ));
+        }
+        if config.stop_bits == 0 {
+            return Err(problem("the remote needs at least one stop bit"));
+        }
+        self.bus.link = Some(SerialLink::new(&config, clock_hz, self.bus.ay_port_a()));
+        Ok(())
+    }
+
+    /// Queues bytes for the micro; they go on the wire from now, as the port allows. Dropped
+    /// (with a warning) when no serial port is attached.
+    pub fn serial_send(&mut self, bytes: &[u8]) {
+        let now = self.bus.now();
+        match &mut self.bus.link {
+            Some(link) => link.send(bytes, now),
+            None if bytes.is_empty() => {}
+            None => tracing::warn!(len = bytes.len(), "no serial port attached: bytes dropped"),
+        }
+    }
+
+    /// Bytes the micro has sent, fully decoded, since the last take (or exchange).
+    pub fn serial_take(&mut self) -> Vec<u8> {
+        let now = self.bus.now();
+        self.bus.link.as_mut().map_or_else(Vec::new, |link| {
+            link.sync(now);
+            link.take()
+        })
+    }
+
+    /// Counters of the attached serial port up to now; zero when none is attached.
+    pub fn serial_stats(&self) -> SerialStats {
+        self.synced_link()
+            .map_or_else(SerialStats::default, |l| l.stats())
+    }
+
+    /// Bytes queued for the micro whose frames have not started yet.
+    pub fn serial_pending(&self) -> usize {
+        self.synced_link().map_or(0, |l| l.pending())
+    }
+
+    /// The link brought up to now without changing the machine (lines are evaluated lazily).
+    fn synced_link(&self) -> Option<SerialLink> {
+        let mut link = self.bus.link.clone()?;
+        link.sync(self.bus.now());
+        Some(link)
+    }
+
+    /// Hands the micro's bytes to `peer` and queues its answer.
+    fn exchange(&mut self, peer: &mut dyn SerialPeer) -> Option<String> {
+        let now = self.bus.now();
+        let from_micro = self.serial_take();
+        let mut to_micro = Vec::new();
+        let stop = peer.exchange(&from_micro, &mut to_micro, now);
+        self.serial_send(&to_micro);
+        stop
+    }
+
     /// The screen as a person would see it, with a border.
     pub fn screenshot(&self) -> RgbImage {
         screen::render(
@@ -447,7 +539,33 @@ impl Spectrum {
         stop: &StopWhen,
         observer: &mut dyn FnMut(&Spectrum) -> Option<String>,
     ) -> RunOutcome {
+        self.run_loop::<false>(stop, observer, &mut NoPeer, u32::MAX)
+    }
+
+    /// Like [`Spectrum::run`], and also calls `peer.exchange` with the serial port's traffic
+    /// every `slice_tstates` (checked between instructions) and once more at the end. If the
+    /// run ran out of budget and that last exchange asks to stop, its reason is reported.
+    pub fn run_linked(
+        &mut self,
+        stop: &StopWhen,
+        observer: &mut dyn FnMut(&Spectrum) -> Option<String>,
+        peer: &mut dyn SerialPeer,
+        slice_tstates: u32,
+    ) -> RunOutcome {
+        self.run_loop::<true>(stop, observer, peer, slice_tstates.max(1))
+    }
+
+    /// The run loop; `LINKED` is a constant so that `run` pays nothing for the peer.
+    fn run_loop<const LINKED: bool>(
+        &mut self,
+        stop: &StopWhen,
+        observer: &mut dyn FnMut(&Spectrum) -> Option<String>,
+        peer: &mut dyn SerialPeer,
+        slice_tstates: u32,
+    ) -> RunOutcome {
         let start = self.bus.now();
+        let mut next_exchange = start + slice_tstates as u64;
+        let mut peer_stopped = false;
         let deadline = start + stop.budget_tstates;
         // Breakpoints last for this run only; the ROM traps stay.
         let added: Vec<u16> = stop
@@ -464,6 +582,13 @@ impl Spectrum {
             self.cpu.emulate(&mut self.bus);
             if self.cpu.is_halted() {
                 self.bus.skip_to_next_frame();
+            }
+            if LINKED && self.bus.now() >= next_exchange {
+                next_exchange = self.bus.now() + slice_tstates as u64;
+                if let Some(why) = self.exchange(peer) {
+                    peer_stopped = true;
+                    break StopReason::Observer(why);
+                }
             }
             let events = std::mem::take(&mut self.bus.events);
             if events == 0 {
@@ -504,6 +629,14 @@ impl Spectrum {
         for &pc in &added {
             self.bus.traps.clear(pc);
         }
+        let now = self.bus.now();
+        if let Some(link) = &mut self.bus.link {
+            link.sync(now);
+        }
+        let reason = match (LINKED && !peer_stopped).then(|| self.exchange(peer)) {
+            Some(Some(why)) if reason == StopReason::Budget => StopReason::Observer(why),
+            _ => reason,
+        };
         let tstates = self.bus.now() - start;
         RunOutcome {
             reason,

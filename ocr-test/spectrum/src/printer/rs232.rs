@@ -7,6 +7,7 @@
 
 use super::escp::interpret;
 use super::Printout;
+use crate::serial::uart::{bit_tstates, UartRx};
 
 /// AY port A bits.
 const DATA_OUT: u8 = 0x08;
@@ -14,24 +15,13 @@ const DTR_IN: u8 = 0x40;
 
 #[derive(Debug, Clone)]
 pub struct SerialPrinter {
-    bit_tstates: f64,
-    /// Line level changes since the current start bit (time, level), oldest first.
-    edges: Vec<(u64, bool)>,
-    level: bool,
-    start: Option<u64>,
-    received: Vec<u8>,
-    framing_errors: usize,
+    rx: UartRx,
 }
 
 impl SerialPrinter {
     pub fn new(baud: u32, clock_hz: u64) -> Self {
         SerialPrinter {
-            bit_tstates: clock_hz as f64 / baud.max(1) as f64,
-            edges: Vec::new(),
-            level: true,
-            start: None,
-            received: Vec::new(),
-            framing_errors: 0,
+            rx: UartRx::new(bit_tstates(clock_hz, baud)),
         }
     }
 
@@ -42,82 +32,27 @@ impl SerialPrinter {
 
     /// The 128K wrote `value` to port A at `now`.
     pub fn write_port_a(&mut self, value: u8, now: u64) {
-        self.poll(now);
-        let level = value & DATA_OUT != 0;
-        if level == self.level {
-            return;
-        }
-        self.level = level;
-        match self.start {
-            None if !level => {
-                self.start = Some(now);
-                self.edges.clear();
-            }
-            None => {}
-            Some(_) => self.edges.push((now, level)),
-        }
-    }
-
-    fn level_at(&self, t: u64) -> bool {
-        // Inside a frame the line starts low (start bit) and follows the edges.
-        self.edges
-            .iter()
-            .take_while(|(at, _)| *at <= t)
-            .last()
-            .is_some_and(|(_, l)| *l)
+        self.rx.set_level(value & DATA_OUT != 0, now);
     }
 
     /// Decodes any frame whose bits have all passed by `now`.
     pub fn poll(&mut self, now: u64) {
-        let Some(start) = self.start else { return };
-        let sample = |bit: f64| start + (self.bit_tstates * (bit + 0.5)) as u64;
-        if now < sample(9.0) {
-            return;
-        }
-        let mut byte = 0u8;
-        for bit in 0..8 {
-            if self.level_at(sample(bit as f64 + 1.0)) {
-                byte |= 1 << bit;
-            }
-        }
-        if self.level_at(sample(9.0)) {
-            self.received.push(byte);
-        } else {
-            self.framing_errors += 1;
-        }
-        // A new start bit may already have begun after the stop bit.
-        let stop_end = sample(9.0);
-        let rest: Vec<(u64, bool)> = self
-            .edges
-            .iter()
-            .copied()
-            .filter(|(t, _)| *t > stop_end)
-            .collect();
-        self.start = None;
-        self.edges.clear();
-        let mut level = true;
-        for (t, l) in rest {
-            if self.start.is_none() && !l && level {
-                self.start = Some(t);
-            } else if self.start.is_some() {
-                self.edges.push((t, l));
-            }
-            level = l;
-        }
+        self.rx.advance(now);
     }
 
     pub fn received(&self) -> &[u8] {
-        &self.received
+        self.rx.received()
     }
 
-    /// Frames whose stop bit was not high: a baud-rate mismatch or a program with bad timing.
+    /// Frames whose start or stop bit was wrong: a baud-rate mismatch or a program with bad
+    /// timing.
     pub fn framing_errors(&self) -> usize {
-        self.framing_errors
+        self.rx.framing_errors() as usize
     }
 
     /// What the printer received, split once into text and bit-image graphics.
     pub fn output(&self) -> SerialOutput {
-        let escp = interpret(&self.received);
+        let escp = interpret(self.rx.received());
         SerialOutput {
             text: printable_text(&escp.text),
             graphics: escp.graphics,
