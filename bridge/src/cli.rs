@@ -62,6 +62,71 @@ A spec names a program, the machine, inputs, a stop condition and what the print
 show; see docs/test-specs.md. A failing spec leaves NAME.actual.png, NAME.actual.txt,
 NAME.screen.png and NAME.diff beside it.")]
     Test(TestArgs),
+
+    /// Serve micros on serial ports, PTYs, TCP or in the emulator, and expose them over HTTP.
+    #[command(after_help = "Examples:
+  retromesh bridge --device /dev/ttyUSB0 --profile zx-if1 --service weather=http://127.0.0.1:9000
+  retromesh bridge --tcp 127.0.0.1:25232 --ip232 --profile c64-swiftlink --name c64
+  retromesh bridge --emulate firmware/zx/demos/serve.bas --port if1
+  retromesh bridge --config retromesh.toml        # [[micros]], [services], [bridge]
+
+Then: curl http://127.0.0.1:8080/v1/micros
+      curl -d 'HELLO' http://127.0.0.1:8080/v1/micros/speccy/rpc/print
+
+The micro talks line mode (BASIC: PRINT #4 / INPUT #4) or frame mode (machine code); see
+docs/link.md. Profiles: zx-if1, zx-128, zx-next, c64-userport, c64-swiftlink.")]
+    Bridge(BridgeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BridgeArgs {
+    /// Address for the /v1 HTTP API. [default: 127.0.0.1:8080]
+    #[arg(long, env = "RETROMESH_LISTEN", value_name = "ADDR")]
+    pub listen: Option<String>,
+
+    /// The micro's name in the API (for a micro given by flags).
+    #[arg(long, default_value = "speccy")]
+    pub name: String,
+
+    /// Machine profile: zx-if1, zx-128, zx-next, c64-userport, c64-swiftlink.
+    #[arg(long, default_value = "zx-if1")]
+    pub profile: String,
+
+    /// Serial device or PTY the micro is on.
+    #[arg(long, env = "RETROMESH_DEVICE", value_name = "PATH")]
+    pub device: Option<PathBuf>,
+
+    /// Connect to an emulator's or tcpser's RS-232 socket at HOST:PORT.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub tcp: Option<String>,
+
+    /// Wait for an emulator to connect at IP:PORT.
+    #[arg(long, value_name = "IP:PORT")]
+    pub tcp_listen: Option<String>,
+
+    /// Speak the ip232 framing (VICE, tcpser) on the TCP line.
+    #[arg(long)]
+    pub ip232: bool,
+
+    /// Line speed over the profile's.
+    #[arg(long)]
+    pub baud: Option<u32>,
+
+    /// Run this program in an emulated Spectrum with the Z80 client library, as a micro.
+    #[arg(long, value_name = "PROGRAM")]
+    pub emulate: Option<PathBuf>,
+
+    /// The emulated Spectrum's serial port: if1, ay128 (a 128K) or next.
+    #[arg(long, default_value = "if1")]
+    pub port: String,
+
+    /// A service micros may call: NAME=URL (repeatable).
+    #[arg(long, value_name = "NAME=URL")]
+    pub service: Vec<String>,
+
+    /// Seconds every exchange with a micro may take. [default: 30]
+    #[arg(long, value_name = "SECONDS")]
+    pub deadline: Option<f64>,
 }
 
 #[derive(Debug, Args)]

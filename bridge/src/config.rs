@@ -17,6 +17,47 @@ pub struct Config {
     pub machine: MachineDefaults,
     #[serde(default)]
     pub test: TestDefaults,
+    #[serde(default)]
+    pub bridge: BridgeDefaults,
+    /// Services a micro may call by name: `weather = "http://127.0.0.1:9000"`.
+    #[serde(default)]
+    pub services: std::collections::BTreeMap<String, String>,
+    /// The micros this bridge serves.
+    #[serde(default)]
+    pub micros: Vec<MicroConfig>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BridgeDefaults {
+    /// Address of the plain-HTTP `/v1` API.
+    pub listen: Option<String>,
+    /// Seconds every exchange with a micro (and every service call) may take.
+    pub deadline_secs: Option<f64>,
+    /// Requests that may wait for a busy micro.
+    pub queue_depth: Option<usize>,
+}
+
+/// One `[[micros]]` entry: where it is and how its line is set up.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MicroConfig {
+    pub name: String,
+    /// zx-if1, zx-128, zx-next, c64-userport or c64-swiftlink.
+    pub profile: String,
+    /// A serial device or PTY path.
+    pub device: Option<PathBuf>,
+    /// Connect to an emulator or tcpser at host:port.
+    pub tcp: Option<String>,
+    /// Wait for an emulator to connect to this address.
+    pub tcp_listen: Option<String>,
+    /// Speak ip232 (VICE, tcpser) on the TCP line.
+    #[serde(default)]
+    pub ip232: bool,
+    /// Single settings over the profile's: baud, data_bits, parity, stop_bits, flow,
+    /// byte_gap_ms, line_gap_ms, width.
+    #[serde(default)]
+    pub line: retromesh_link::profile::LinkOverrides,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

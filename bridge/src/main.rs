@@ -54,6 +54,7 @@ fn main() -> ExitCode {
     let exit = match cli.command {
         Command::Print(args) => commands::print::execute(args, &config),
         Command::Test(args) => commands::test::execute(args, &config),
+        Command::Bridge(args) => commands::bridge::execute(args, &config),
     };
     exit.into()
 }

@@ -1,2 +1,3 @@
+pub mod bridge;
 pub mod print;
 pub mod test;

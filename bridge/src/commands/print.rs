@@ -75,6 +75,7 @@ pub fn execute(args: Box<PrintArgs>, config: &Config) -> Exit {
             ignore_program_end: false,
         },
         read,
+        link: None,
     };
     let mut ocr = match read {
         ReadMode::Exact => None,
@@ -91,7 +92,7 @@ pub fn execute(args: Box<PrintArgs>, config: &Config) -> Exit {
         Err(e) => {
             error!("{e}");
             return match e {
-                RunError::Read(_) => Exit::Environment,
+                RunError::Read(_) | RunError::Link { .. } => Exit::Environment,
                 RunError::Program(_) | RunError::Input { .. } => Exit::BadInput,
             };
         }

@@ -122,6 +122,29 @@ pub fn check(spec: &Spec, report: &RunReport) -> Vec<Failure> {
             failures.push(failure);
         }
     }
+    for (i, call) in report.calls.iter().enumerate() {
+        let name = format!("call {} ({} {:?})", i + 1, call.spec.method, call.spec.path);
+        match &call.result {
+            Err(why) => failures.push(Failure::new(format!("{name} got no answer: {why}"))),
+            Ok((status, body)) => {
+                if call.spec.status.is_some_and(|want| want != *status) {
+                    failures.push(Failure::new(format!(
+                        "{name} answered {status}, expected {}: {}",
+                        call.spec.status.unwrap_or_default(),
+                        body.trim_end()
+                    )));
+                }
+                for needle in &call.spec.contains {
+                    if !body.contains(needle.as_str()) {
+                        failures.push(Failure::new(format!(
+                            "{name} answer does not contain {needle:?}: it was {:?}",
+                            body.trim_end()
+                        )));
+                    }
+                }
+            }
+        }
+    }
     failures
 }
 

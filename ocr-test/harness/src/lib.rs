@@ -8,8 +8,11 @@
 //! ```
 
 pub mod artifacts;
+pub mod emulated;
 pub mod expect;
+pub mod fixture;
 pub mod junit;
+pub mod linked;
 pub mod program;
 pub mod runner;
 pub mod session;

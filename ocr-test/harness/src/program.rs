@@ -164,6 +164,21 @@ impl Program {
         Ok(Program::Tape(tape))
     }
 
+    /// Adds `code` for the program to `LOAD "" CODE` from the tape after it; a snapshot gets
+    /// it in memory at `address` instead, as if loaded before the snapshot was taken.
+    pub fn with_code(self, name: &str, address: u16, code: &[u8]) -> Program {
+        match self {
+            Program::Tape(mut tape) => {
+                tape.blocks.extend(code_tape(name, address, code).blocks);
+                Program::Tape(tape)
+            }
+            Program::Snapshot(mut s) => {
+                s.poke_block(address, code);
+                Program::Snapshot(s)
+            }
+        }
+    }
+
     /// Puts the program into a booted machine and starts it.
     pub fn start(self, machine: &mut Spectrum) -> Result<(), ProgramError> {
         match self {

@@ -9,7 +9,23 @@ use retromesh_spectrum::keyboard::{parse_key_text, TypeWhen};
 use retromesh_spectrum::printer::Printout;
 use retromesh_spectrum::{MachineConfig, RunOutcome, Spectrum, StopWhen};
 
+use crate::linked::{CallOutcome, LinkRequest};
 use crate::program::{BinPlacement, Program, ProgramError};
+use retromesh_link::LinkStats;
+use retromesh_spectrum::SerialHardware;
+
+/// The Z80 client library built for `port`, and where it loads.
+pub fn client_code(port: SerialHardware) -> (u16, &'static [u8]) {
+    let driver = match port {
+        SerialHardware::If1 => retromesh_zx_client::Driver::If1,
+        SerialHardware::Ay128 => retromesh_zx_client::Driver::Ay128,
+        SerialHardware::NextUart => retromesh_zx_client::Driver::Next,
+    };
+    (
+        retromesh_zx_client::LOAD_ADDRESS,
+        retromesh_zx_client::library(driver),
+    )
+}
 
 /// Keys to type, and when.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +58,8 @@ pub struct RunRequest {
     pub inputs: Vec<Input>,
     pub stop: StopSpec,
     pub read: ReadMode,
+    /// Wire the serial port to a bridge.
+    pub link: Option<LinkRequest>,
 }
 
 /// What a run produced.
@@ -53,6 +71,10 @@ pub struct RunReport {
     pub serial: String,
     /// The machine as it stopped: take a screenshot or a snapshot of it when one is wanted.
     pub machine: Spectrum,
+    /// HTTP calls made to the micro through the bridge, with their answers.
+    pub calls: Vec<CallOutcome>,
+    /// The bridge's link counters, for link runs.
+    pub link: Option<LinkStats>,
 }
 
 impl RunReport {
@@ -82,6 +104,8 @@ pub enum RunError {
     },
     #[error(transparent)]
     Read(#[from] retromesh_readback::ReadError),
+    #[error("{path}: link: {problem}")]
+    Link { path: PathBuf, problem: String },
 }
 
 /// Booting takes a couple of emulated seconds; every run of the same machine starts from one
@@ -102,7 +126,11 @@ fn booted(config: &MachineConfig) -> Result<Spectrum, ProgramError> {
 
 /// Runs `request`. `ocr` is needed when `request.read` uses OCR.
 pub fn run(request: &RunRequest, ocr: Option<&mut Ocr>) -> Result<RunReport, RunError> {
-    let program = Program::read(&request.program, request.bin)?;
+    let mut program = Program::read(&request.program, request.bin)?;
+    if let Some(link) = request.link.as_ref().filter(|l| l.client) {
+        let (address, code) = client_code(link.port);
+        program = program.with_code("retromesh", address, code);
+    }
     let mut machine = booted(&request.machine)?;
     program.start(&mut machine)?;
     let timing = machine.timing();
@@ -130,7 +158,7 @@ pub fn run(request: &RunRequest, ocr: Option<&mut Ocr>) -> Result<RunReport, Run
         program_end: !request.stop.ignore_program_end,
     };
     let mut marker_index: Option<(retromesh_spectrum::charset::Charset, GlyphIndex)> = None;
-    let outcome = machine.run(&stop, &mut |m: &Spectrum| {
+    let mut observer = |m: &Spectrum| {
         let marker = request.stop.marker.as_deref()?;
         let charset = m.charset();
         if marker_index.as_ref().is_none_or(|(c, _)| *c != charset) {
@@ -142,7 +170,19 @@ pub fn run(request: &RunRequest, ocr: Option<&mut Ocr>) -> Result<RunReport, Run
             .text()
             .contains(marker)
             .then(|| format!("end marker \"{marker}\" printed"))
-    });
+    };
+    let (outcome, calls, link) = match &request.link {
+        Some(link) => {
+            let run = crate::linked::run(&mut machine, link, &stop, &mut observer).map_err(|problem| {
+                RunError::Link {
+                    path: request.program.clone(),
+                    problem,
+                }
+            })?;
+            (run.outcome, run.calls, Some(run.stats))
+        }
+        None => (machine.run(&stop, &mut observer), Vec::new(), None),
+    };
     // A 128K's COPY goes to the RS232 printer as bit-image graphics: read that paper when the
     // ZX Printer has none.
     let serial = machine.serial_output();
@@ -159,6 +199,8 @@ pub fn run(request: &RunRequest, ocr: Option<&mut Ocr>) -> Result<RunReport, Run
         text,
         serial: serial.text,
         machine,
+        calls,
+        link,
     })
 }
 

@@ -22,9 +22,10 @@ use std::path::{Path, PathBuf};
 
 use retromesh_readback::ReadMode;
 use retromesh_spectrum::printer::PrinterKind;
-use retromesh_spectrum::{MachineConfig, Model, RomSource};
+use retromesh_spectrum::{MachineConfig, Model, RomSource, SerialHardware};
 use serde::Deserialize;
 
+use crate::linked::{CallSpec, LinkRequest, ServiceSource};
 use crate::program::BinPlacement;
 use crate::session::{Input, RunRequest, StopSpec};
 
@@ -57,6 +58,76 @@ pub struct SpecFile {
     pub stop: StopSection,
     #[serde(default)]
     pub expect: Expect,
+    /// Wire the micro's serial port to a bridge (see docs/test-specs.md).
+    #[serde(default)]
+    pub link: Option<LinkSection>,
+}
+
+/// `[link]`: the emulated serial port, the services the micro may call, and calls to make to it.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSection {
+    /// if1 | ay128 | next
+    pub port: PortName,
+    #[serde(default)]
+    pub baud: Option<u32>,
+    /// Load the Z80 client library (for the port) from the tape after the program.
+    #[serde(default = "yes")]
+    pub client: bool,
+    /// Emulated seconds per wall second once the line is in use (0 = unthrottled).
+    #[serde(default = "one")]
+    pub speed: f64,
+    /// name = { dir = "folder" } or { url = "http://..." }
+    #[serde(default)]
+    pub services: std::collections::BTreeMap<String, ServiceSpec>,
+    #[serde(default)]
+    pub calls: Vec<CallSection>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PortName {
+    If1,
+    Ay128,
+    Next,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSpec {
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// `[[link.calls]]`: an HTTP call to the micro through the bridge, and what it must answer.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CallSection {
+    #[serde(default = "post")]
+    pub method: String,
+    /// Path after /v1/micros/NAME/rpc, e.g. "/print".
+    #[serde(default)]
+    pub path: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default)]
+    pub contains: Vec<String>,
+}
+
+fn post() -> String {
+    "POST".into()
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
@@ -204,6 +275,23 @@ impl Spec {
             regex::Regex::new(pattern)
                 .map_err(|e| invalid(format!("expect.regex {pattern:?} does not compile: {e}")))?;
         }
+        if let Some(link) = &file.link {
+            for (name, svc) in &link.services {
+                if svc.dir.is_some() == svc.url.is_some() {
+                    return Err(invalid(format!(
+                        "link.services.{name}: give exactly one of dir = \"folder\" or url = \"http://...\""
+                    )));
+                }
+            }
+            if link.port == PortName::Ay128 && file.machine == MachineName::Spectrum48K {
+                return Err(invalid(
+                    "link.port = \"ay128\" needs machine = \"128k\": the 48K has no AY chip".into(),
+                ));
+            }
+            if !(0.0..=1000.0).contains(&link.speed) {
+                return Err(invalid(format!("link.speed = {}: give 0 (unthrottled) to 1000", link.speed)));
+            }
+        }
         let name = file.name.clone().unwrap_or_else(|| {
             path.file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
@@ -273,6 +361,44 @@ impl Spec {
                 ReadName::Ocr => ReadMode::Ocr,
                 ReadName::ExactThenOcr => ReadMode::ExactThenOcr,
             },
+            link: f.link.as_ref().map(|l| self.link_request(l)),
+        }
+    }
+
+    fn link_request(&self, l: &LinkSection) -> LinkRequest {
+        let port = match l.port {
+            PortName::If1 => SerialHardware::If1,
+            PortName::Ay128 => SerialHardware::Ay128,
+            PortName::Next => SerialHardware::NextUart,
+        };
+        LinkRequest {
+            port,
+            baud: l.baud.unwrap_or(if port == SerialHardware::NextUart { 115_200 } else { 9600 }),
+            client: l.client,
+            speed: l.speed,
+            services: l
+                .services
+                .iter()
+                .map(|(name, svc)| {
+                    let source = match (&svc.dir, &svc.url) {
+                        (Some(dir), _) => ServiceSource::Dir(self.resolve(dir)),
+                        (None, Some(url)) => ServiceSource::Url(url.clone()),
+                        (None, None) => ServiceSource::Url(String::new()),
+                    };
+                    (name.clone(), source)
+                })
+                .collect(),
+            calls: l
+                .calls
+                .iter()
+                .map(|c| CallSpec {
+                    method: c.method.to_ascii_uppercase(),
+                    path: c.path.clone(),
+                    body: c.body.clone(),
+                    status: c.status,
+                    contains: c.contains.clone(),
+                })
+                .collect(),
         }
     }
 }

@@ -24,6 +24,7 @@ fn request(program: PathBuf) -> RunRequest {
         inputs: Vec::new(),
         stop: StopSpec::default(),
         read: ReadMode::Exact,
+        link: None,
     }
 }
 

@@ -14,6 +14,7 @@ fn request(program: std::path::PathBuf, bin: Option<BinPlacement>) -> RunRequest
         inputs: Vec::new(),
         stop: StopSpec::default(),
         read: ReadMode::Exact,
+        link: None,
     }
 }
 

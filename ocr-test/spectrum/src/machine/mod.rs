@@ -30,6 +30,10 @@ use crate::{screen, Model};
 const LD_BYTES: u16 = 0x0556;
 const WAIT_KEY1: u16 = 0x15DE;
 const FLAGX: u16 = 0x5C71;
+/// The current channel's record; its input routine is the word at +2.
+const CURCHL: u16 = 0x5C51;
+/// The 48K ROM's keyboard input routine, the "K" channel's.
+const KEY_INPUT: u16 = 0x10A8;
 /// The 128 BASIC editor's key wait, in the 128K's ROM 0.
 const EDITOR_128_WAIT: u16 = 0x25E3;
 /// Frames the keyboard must be scanned in a row before the ROM counts as booted.
@@ -666,6 +670,11 @@ impl Spectrum {
 
     /// The ROM's editor waits for a key: either INPUT wants typing, or the program has ended.
     fn on_editor_wait(&mut self, stop: &StopWhen) -> Option<StopReason> {
+        // INPUT #n from another channel (e.g. a serial stream) waits here too, but on that
+        // channel's input routine, not on keys.
+        if self.bus.mem.basic_rom_paged() && self.channel_input() != KEY_INPUT {
+            return None;
+        }
         let in_input = self.peek(FLAGX) & 0x20 != 0;
         if in_input && self.armed && self.typist.is_idle() {
             return Some(StopReason::InputStarved);
@@ -681,6 +690,11 @@ impl Spectrum {
             });
         }
         None
+    }
+
+    fn channel_input(&self) -> u16 {
+        let chan = u16::from_le_bytes([self.peek(CURCHL), self.peek(CURCHL + 1)]);
+        u16::from_le_bytes([self.peek(chan.wrapping_add(2)), self.peek(chan.wrapping_add(3))])
     }
 
     /// Serves LD-BYTES from the tape: A = flag, IX = address, DE = length, carry = LOAD.
