@@ -1,0 +1,128 @@
+//! `retromesh bridge` as a user meets it: an emulated Spectrum running the serve demo, called
+//! with curl through the /v1 API; and a bridge on a real PTY pair with a line-mode micro.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn bridge(args: &[&str]) -> Running {
+    Running(
+        Command::new(env!("CARGO_BIN_EXE_retromesh"))
+            .arg("bridge")
+            .args(args)
+            .current_dir(repo())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("retromesh runs"),
+    )
+}
+
+fn curl(args: &[&str]) -> Output {
+    Command::new("curl").args(["-sS", "--max-time", "30"]).args(args).output().expect("curl installed")
+}
+
+/// Polls GET /v1/micros until `pred` holds on its JSON.
+fn wait_for_micros(port: u16, pred: impl Fn(&str) -> bool) -> String {
+    let until = Instant::now() + WAIT;
+    loop {
+        let out = curl(&[&format!("http://127.0.0.1:{port}/v1/micros")]);
+        let body = String::from_utf8_lossy(&out.stdout).into_owned();
+        if out.status.success() && pred(&body) {
+            return body;
+        }
+        assert!(Instant::now() < until, "bridge never got there: {body}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn curl_calls_an_emulated_spectrum_through_the_bridge() {
+    let port = free_port();
+    let _b = bridge(&["--emulate", "firmware/zx/demos/serve.bas", "--port", "if1", "--listen", &format!("127.0.0.1:{port}")]);
+    let micros = wait_for_micros(port, |j| j.contains("\"mode\": \"line\""));
+    assert!(micros.contains("\"name\": \"speccy\""), "{micros}");
+    // The demo serves one request, then stops; until it has sent LISTEN, calls get 503.
+    let url = format!("http://127.0.0.1:{port}/v1/micros/speccy/rpc/print");
+    let until = Instant::now() + WAIT;
+    let out = loop {
+        let out = curl(&["-i", "--data-binary", "HELLO FROM CURL", &url]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if !text.contains(" 503 ") {
+            break text;
+        }
+        assert!(text.to_lowercase().contains("retry-after: 1"), "{text}");
+        assert!(Instant::now() < until, "the micro never listened: {text}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(out.trim_end().ends_with("PRINTED 1"), "{out}");
+    // An unknown micro and an oversize body get named errors.
+    let out = curl(&["-i", "-d", "x", &format!("http://127.0.0.1:{port}/v1/micros/nosuch/rpc")]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("HTTP/1.1 404") && text.contains("this bridge has: speccy"), "{text}");
+    let big = "x".repeat(3000);
+    let out = curl(&["-i", "--data-binary", &big, &url]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("HTTP/1.1 413") && text.contains("at most 2048"), "{text}");
+}
+
+#[test]
+fn a_bridge_on_a_pty_answers_a_line_mode_micro_and_reports_the_link_going_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let (micro, line) = (dir.path().join("micro"), dir.path().join("line"));
+    let mut socat = Running(
+        Command::new("socat")
+            .arg(format!("pty,raw,echo=0,link={}", micro.display()))
+            .arg(format!("pty,raw,echo=0,link={}", line.display()))
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("socat installed"),
+    );
+    let until = Instant::now() + WAIT;
+    while !(micro.exists() && line.exists()) {
+        assert!(Instant::now() < until);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let port = free_port();
+    let _b = bridge(&[
+        "--device", line.to_str().unwrap(), "--profile", "zx-next", "--name", "next",
+        "--listen", &format!("127.0.0.1:{port}"),
+    ]);
+    wait_for_micros(port, |j| j.contains("\"link\": \"up\""));
+    // The micro's side: plain text, as BASIC's PRINT #4 sends it.
+    let mut tty = std::fs::OpenOptions::new().read(true).write(true).open(&micro).unwrap();
+    tty.write_all(b"ECHO HELLO\rBOGUS\r").unwrap();
+    let mut reader = BufReader::new(tty.try_clone().unwrap());
+    let mut lines = Vec::new();
+    while lines.len() < 5 {
+        let mut l = Vec::new();
+        reader.read_until(b'\r', &mut l).unwrap();
+        lines.push(String::from_utf8(l).unwrap().trim_end().to_string());
+    }
+    assert_eq!(lines, ["200 OK", "HELLO", ".", "400 UNKNOWN COMMAND \"BOGUS\": SEND HELP FOR THE LIST", "."]);
+    let _ = socat.0.kill();
+    let _ = socat.0.wait();
+    let json = wait_for_micros(port, |j| j.contains("\"link\": \"down\"") || j.contains("\"link\": \"connecting\""));
+    assert!(json.contains("next"), "{json}");
+}
