@@ -65,6 +65,11 @@ impl<T: AsyncRead + AsyncWrite + Unpin> FrameClient<T> {
         &self.session
     }
 
+    /// The line itself, to put raw bytes on it (tests use this for garbage).
+    pub fn line_mut(&mut self) -> &mut T {
+        &mut self.io
+    }
+
     fn now(&self) -> u64 {
         self.epoch.elapsed().as_millis() as u64
     }

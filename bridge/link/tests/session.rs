@@ -269,3 +269,33 @@ async fn deadlines_busy_micros_and_oversize_bodies_get_named_errors() {
     let big = micro.call(req(&"x".repeat(65))).await.unwrap_err();
     assert_eq!(big.to_string(), "request body is 65 bytes; micro speccy takes at most 64");
 }
+
+#[tokio::test]
+async fn garbage_bad_crcs_truncated_and_oversize_frames_are_counted_and_nothing_corrupt_is_delivered() {
+    use retromesh_link_frame::{FrameKind, FrameRef};
+    let svc = service().await;
+    let (line, end) = Once::pair();
+    let micro = retromesh_link::spawn(spec("speccy", line), services(&svc));
+    let mut c = FrameClient::new(end, SessionConfig::for_baud(115_200));
+    c.hello(MachineId::Zx48, WAIT).await.unwrap();
+    let mut wire = Vec::new();
+    FrameRef::new(FrameKind::Data, 1, b"\x06\x01\x00TAMPERED").unwrap().encode_slip(|b| wire.push(b));
+    let mut bad_crc = wire.clone();
+    let n = bad_crc.len();
+    bad_crc[n - 2] ^= 0x40; // the CRC's low byte
+    let truncated = wire[..wire.len() / 2].iter().copied().chain([0xC0]).collect::<Vec<u8>>();
+    let oversize: Vec<u8> = std::iter::once(0xC0).chain(std::iter::repeat_n(b'Z', 400)).chain([0xC0]).collect();
+    let noise = b"\x00\xffline noise\xdb\x01\xc0".to_vec();
+    for bytes in [noise, bad_crc, truncated, oversize] {
+        c.line_mut().write_all(&bytes).await.unwrap();
+    }
+    // The link is still in step: the next exchange works, and the tampered payload never
+    // reached anyone (an ECHO of it would come back; the next answer is for our id).
+    let echo = c.call(Body::Echo { data: b"after the garbage" }, WAIT).await.unwrap();
+    assert_eq!(echo.body, b"after the garbage");
+    let s = micro.stats();
+    assert!(s.crc_errors >= 1, "{s:?}");
+    assert!(s.resyncs >= 4, "noise, bad CRC, truncated and oversize frames: {s:?}");
+    assert!(s.naks_sent >= 1, "damaged frames are NAKed: {s:?}");
+    assert_eq!(s.bad_messages, 0, "{s:?}");
+}
