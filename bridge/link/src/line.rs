@@ -210,6 +210,8 @@ pub struct LineAssembler {
     buf: Vec<u8>,
     bad: usize,
     overflow: usize,
+    /// PETSCII's shifted letters and graphics (0xA0..=0xFF) are text too.
+    high_is_text: bool,
 }
 
 /// A line as the micro sent it.
@@ -220,7 +222,15 @@ pub enum RawLine {
 }
 
 impl LineAssembler {
+    pub fn new(charset: crate::profile::Charset) -> Self {
+        LineAssembler {
+            high_is_text: charset == crate::profile::Charset::Petscii,
+            ..Default::default()
+        }
+    }
+
     pub fn push(&mut self, byte: u8) -> Option<RawLine> {
+        let printable = (0x20..=0x7F).contains(&byte) || (self.high_is_text && byte >= 0xA0);
         match byte {
             b'\r' | b'\n' => {
                 let line = std::mem::take(&mut self.buf);
@@ -233,11 +243,11 @@ impl LineAssembler {
                 }
                 (!line.iter().all(|b| *b == b' ')).then_some(RawLine::Text(line))
             }
-            0x20..=0x7F if self.buf.len() < MAX_LINE => {
+            _ if printable && self.buf.len() < MAX_LINE => {
                 self.buf.push(byte);
                 None
             }
-            0x20..=0x7F => {
+            _ if printable => {
                 self.overflow += 1;
                 None
             }
@@ -321,6 +331,16 @@ mod tests {
         out.clear();
         assert!(!pager.next_page(2, &mut out));
         assert_eq!(out, b"L5\r.\r");
+    }
+
+    #[test]
+    fn petscii_shifted_letters_are_text_not_garbage() {
+        let mut a = LineAssembler::new(crate::profile::Charset::Petscii);
+        let line: Vec<_> = b"\xc7ET X\r".iter().filter_map(|&b| a.push(b)).collect();
+        assert_eq!(line, vec![RawLine::Text(b"\xc7ET X".to_vec())]);
+        let mut zx = LineAssembler::new(crate::profile::Charset::ZxAscii);
+        let line: Vec<_> = b"\xc7ET X\r".iter().filter_map(|&b| zx.push(b)).collect();
+        assert_eq!(line, vec![RawLine::Bad(LineError::Garbled { bad_bytes: 1 })]);
     }
 
     #[test]

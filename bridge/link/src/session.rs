@@ -230,7 +230,7 @@ impl<'a> Connection<'a> {
             hello: None,
             in_frame: false,
             last_frame_at: None,
-            lines: LineAssembler::default(),
+            lines: LineAssembler::new(spec.profile.charset),
             line_queue: VecDeque::new(),
             line_busy: false,
             page: 0,
