@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(30);
 
+#[path = "../link/tests/support/pty.rs"]
+mod pty;
+
 struct Running(Child);
 
 impl Drop for Running {
@@ -90,20 +93,8 @@ fn curl_calls_an_emulated_spectrum_through_the_bridge() {
 #[test]
 fn a_bridge_on_a_pty_answers_a_line_mode_micro_and_reports_the_link_going_down() {
     let dir = tempfile::tempdir().unwrap();
-    let (micro, line) = (dir.path().join("micro"), dir.path().join("line"));
-    let mut socat = Running(
-        Command::new("socat")
-            .arg(format!("pty,raw,echo=0,link={}", micro.display()))
-            .arg(format!("pty,raw,echo=0,link={}", line.display()))
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("socat installed"),
-    );
-    let until = Instant::now() + WAIT;
-    while !(micro.exists() && line.exists()) {
-        assert!(Instant::now() < until);
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let socat = pty::PtyPair::start(dir.path());
+    let (micro, line) = (socat.micro.clone(), socat.bridge.clone());
     let port = free_port();
     let _b = bridge(&[
         "--device", line.to_str().unwrap(), "--profile", "zx-next", "--name", "next",
@@ -121,8 +112,7 @@ fn a_bridge_on_a_pty_answers_a_line_mode_micro_and_reports_the_link_going_down()
         lines.push(String::from_utf8(l).unwrap().trim_end().to_string());
     }
     assert_eq!(lines, ["200 OK", "HELLO", ".", "400 UNKNOWN COMMAND \"BOGUS\": SEND HELP FOR THE LIST", "."]);
-    let _ = socat.0.kill();
-    let _ = socat.0.wait();
+    socat.kill();
     let json = wait_for_micros(port, |j| j.contains("\"link\": \"down\"") || j.contains("\"link\": \"connecting\""));
     assert!(json.contains("next"), "{json}");
 }

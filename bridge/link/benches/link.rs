@@ -13,7 +13,6 @@
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -84,29 +83,13 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for LineRate<T> {
     }
 }
 
-struct Socat(Child);
-impl Drop for Socat {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+#[path = "../tests/support/pty.rs"]
+mod pty;
 
-fn socat(dir: &Path) -> (Socat, PathBuf, PathBuf) {
-    let (a, b) = (dir.join("micro"), dir.join("bridge"));
-    let _ = std::fs::remove_file(&a);
-    let _ = std::fs::remove_file(&b);
-    let child = Command::new("socat")
-        .arg(format!("pty,raw,echo=0,link={}", a.display()))
-        .arg(format!("pty,raw,echo=0,link={}", b.display()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("socat installed");
-    while !(a.exists() && b.exists()) {
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    (Socat(child), a, b)
+fn socat(dir: &Path) -> (pty::PtyPair, PathBuf, PathBuf) {
+    let pair = pty::PtyPair::start(dir);
+    let (a, b) = (pair.micro.clone(), pair.bridge.clone());
+    (pair, a, b)
 }
 
 fn profile(baud: u32) -> MachineProfile {

@@ -3,8 +3,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,42 +11,10 @@ use retromesh_link::client::FrameClient;
 use retromesh_link::transport::{self, TransportConfig};
 use retromesh_link::{CallError, InboundRequest, LinkState, MicroSpec};
 use retromesh_link_frame::{Body, MachineId, Method, Op, SessionConfig};
+use support::pty::PtyPair;
 use support::*;
 
 const WAIT: Duration = Duration::from_secs(10);
-
-struct Socat(Child);
-
-impl Socat {
-    fn start(a: &Path, b: &Path) -> Socat {
-        let child = Command::new("socat")
-            .arg(format!("pty,raw,echo=0,link={}", a.display()))
-            .arg(format!("pty,raw,echo=0,link={}", b.display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("socat runs (scripts/deps.sh installs it)");
-        // Wait for the condition (both links made), not a fixed time.
-        let until = Instant::now() + WAIT;
-        while !(a.exists() && b.exists()) {
-            assert!(Instant::now() < until, "socat made no PTYs");
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        Socat(child)
-    }
-
-    fn kill(mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Socat {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 async fn micro_end(path: &PathBuf) -> FrameClient<transport::BoxedIo> {
     let settings = profile("zx-next", 115_200).serial;
@@ -73,8 +40,8 @@ fn print_request(body: &str) -> InboundRequest {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_device_vanishes_mid_request_and_the_session_resumes_when_it_returns() {
     let dir = tempfile::tempdir().unwrap();
-    let (micro_path, bridge_path) = (dir.path().join("micro"), dir.path().join("bridge"));
-    let socat = Socat::start(&micro_path, &bridge_path);
+    let socat = PtyPair::start(dir.path());
+    let (micro_path, bridge_path) = (socat.micro.clone(), socat.bridge.clone());
     let svc = service().await;
     let prof = profile("zx-next", 115_200);
     let line = TransportConfig::Serial { path: bridge_path.clone(), settings: prof.serial.clone() };
@@ -103,9 +70,7 @@ async fn the_device_vanishes_mid_request_and_the_session_resumes_when_it_returns
     assert!(matches!(refused, CallError::LinkDown { .. }), "{refused:?}");
 
     // Plug it back in: the bridge reopens the device by itself.
-    let _ = std::fs::remove_file(&micro_path);
-    let _ = std::fs::remove_file(&bridge_path);
-    let _socat = Socat::start(&micro_path, &bridge_path);
+    let _socat = PtyPair::start(dir.path());
     tokio::time::timeout(WAIT, micro.wait_for(|s| s.is_up())).await.expect("session resumed");
     let mut c = micro_end(&micro_path).await;
     let m = micro.clone();

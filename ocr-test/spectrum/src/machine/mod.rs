@@ -32,8 +32,8 @@ const WAIT_KEY1: u16 = 0x15DE;
 const FLAGX: u16 = 0x5C71;
 /// The current channel's record; its input routine is the word at +2.
 const CURCHL: u16 = 0x5C51;
-/// The 48K ROM's keyboard input routine, the "K" channel's.
-const KEY_INPUT: u16 = 0x10A8;
+/// The channel area; its first record is the keyboard's ("K").
+const CHANS: u16 = 0x5C4F;
 /// The 128 BASIC editor's key wait, in the 128K's ROM 0.
 const EDITOR_128_WAIT: u16 = 0x25E3;
 /// Frames the keyboard must be scanned in a row before the ROM counts as booted.
@@ -672,7 +672,7 @@ impl Spectrum {
     fn on_editor_wait(&mut self, stop: &StopWhen) -> Option<StopReason> {
         // INPUT #n from another channel (e.g. a serial stream) waits here too, but on that
         // channel's input routine, not on keys.
-        if self.bus.mem.basic_rom_paged() && self.channel_input() != KEY_INPUT {
+        if self.bus.mem.basic_rom_paged() && self.input_routine(CURCHL) != self.input_routine(CHANS) {
             return None;
         }
         let in_input = self.peek(FLAGX) & 0x20 != 0;
@@ -692,8 +692,9 @@ impl Spectrum {
         None
     }
 
-    fn channel_input(&self) -> u16 {
-        let chan = u16::from_le_bytes([self.peek(CURCHL), self.peek(CURCHL + 1)]);
+    /// The input routine of the channel record the system variable at `var` points to.
+    fn input_routine(&self, var: u16) -> u16 {
+        let chan = u16::from_le_bytes([self.peek(var), self.peek(var + 1)]);
         u16::from_le_bytes([self.peek(chan.wrapping_add(2)), self.peek(chan.wrapping_add(3))])
     }
 
