@@ -491,9 +491,7 @@ impl FrameBridge {
                 Some(Fault::Noise(junk)) => junk.to_vec(),
                 _ => Vec::new(),
             };
-            wire.push(0xC0);
             wire.extend(slip(&body));
-            wire.push(0xC0);
             for w in wire {
                 let action = match self.session.receive_byte(w, now) {
                     Some(Event::Deliver(p)) => Action::Payload(p.to_vec()),
@@ -533,9 +531,7 @@ impl FrameBridge {
                     to_micro.extend_from_slice(junk);
                 }
                 if Self::damage(&mut body, fault) {
-                    to_micro.push(0xC0);
                     to_micro.extend(slip(&body));
-                    to_micro.push(0xC0);
                 }
             }
         }
@@ -571,36 +567,24 @@ impl SerialPeer for FrameBridge {
     }
 }
 
+/// A frame's body on the wire: END, escaped body, END.
 pub fn slip(body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for &b in body {
-        match b {
-            0xC0 => out.extend([0xDB, 0xDC]),
-            0xDB => out.extend([0xDB, 0xDD]),
-            _ => out.push(b),
-        }
-    }
-    out
+    let mut wire = Vec::new();
+    retromesh_link_frame::SlipEncoder::encode(body, |b| wire.push(b));
+    wire
 }
 
+/// The body of a frame whose wire bytes (without its ENDs) are `wire`.
 pub fn unslip(wire: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut esc = false;
+    let mut dec: retromesh_link_frame::SlipDecoder<1024> = retromesh_link_frame::SlipDecoder::new();
+    dec.push(0xC0);
     for &b in wire {
-        if esc {
-            out.push(match b {
-                0xDC => 0xC0,
-                0xDD => 0xDB,
-                other => other,
-            });
-            esc = false;
-        } else if b == 0xDB {
-            esc = true;
-        } else {
-            out.push(b);
-        }
+        dec.push(b);
     }
-    out
+    match dec.push(0xC0) {
+        Some(Ok(body)) => body.to_vec(),
+        _ => Vec::new(),
+    }
 }
 
 // ---------------------------------------------------------------------------------------
