@@ -21,11 +21,18 @@ impl Drop for Running {
 }
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn bridge(args: &[&str]) -> Running {
@@ -42,7 +49,11 @@ fn bridge(args: &[&str]) -> Running {
 }
 
 fn curl(args: &[&str]) -> Output {
-    Command::new("curl").args(["-sS", "--max-time", "30"]).args(args).output().expect("curl installed")
+    Command::new("curl")
+        .args(["-sS", "--max-time", "30"])
+        .args(args)
+        .output()
+        .expect("curl installed")
 }
 
 /// Polls GET /v1/micros until `pred` holds on its JSON.
@@ -62,7 +73,14 @@ fn wait_for_micros(port: u16, pred: impl Fn(&str) -> bool) -> String {
 #[test]
 fn curl_calls_an_emulated_spectrum_through_the_bridge() {
     let port = free_port();
-    let _b = bridge(&["--emulate", "firmware/zx/demos/serve.bas", "--port", "if1", "--listen", &format!("127.0.0.1:{port}")]);
+    let _b = bridge(&[
+        "--emulate",
+        "firmware/zx/demos/serve.bas",
+        "--port",
+        "if1",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ]);
     let micros = wait_for_micros(port, |j| j.contains("\"mode\": \"line\""));
     assert!(micros.contains("\"name\": \"speccy\""), "{micros}");
     // The demo serves one request, then stops; until it has sent LISTEN, calls get 503.
@@ -81,13 +99,24 @@ fn curl_calls_an_emulated_spectrum_through_the_bridge() {
     assert!(out.starts_with("HTTP/1.1 200"), "{out}");
     assert!(out.trim_end().ends_with("PRINTED 1"), "{out}");
     // An unknown micro and an oversize body get named errors.
-    let out = curl(&["-i", "-d", "x", &format!("http://127.0.0.1:{port}/v1/micros/nosuch/rpc")]);
+    let out = curl(&[
+        "-i",
+        "-d",
+        "x",
+        &format!("http://127.0.0.1:{port}/v1/micros/nosuch/rpc"),
+    ]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.starts_with("HTTP/1.1 404") && text.contains("this bridge has: speccy"), "{text}");
+    assert!(
+        text.starts_with("HTTP/1.1 404") && text.contains("this bridge has: speccy"),
+        "{text}"
+    );
     let big = "x".repeat(3000);
     let out = curl(&["-i", "--data-binary", &big, &url]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.starts_with("HTTP/1.1 413") && text.contains("at most 2048"), "{text}");
+    assert!(
+        text.starts_with("HTTP/1.1 413") && text.contains("at most 2048"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -97,12 +126,22 @@ fn a_bridge_on_a_pty_answers_a_line_mode_micro_and_reports_the_link_going_down()
     let (micro, line) = (socat.micro.clone(), socat.bridge.clone());
     let port = free_port();
     let _b = bridge(&[
-        "--device", line.to_str().unwrap(), "--profile", "zx-next", "--name", "next",
-        "--listen", &format!("127.0.0.1:{port}"),
+        "--device",
+        line.to_str().unwrap(),
+        "--profile",
+        "zx-next",
+        "--name",
+        "next",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
     ]);
     wait_for_micros(port, |j| j.contains("\"link\": \"up\""));
     // The micro's side: plain text, as BASIC's PRINT #4 sends it.
-    let mut tty = std::fs::OpenOptions::new().read(true).write(true).open(&micro).unwrap();
+    let mut tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&micro)
+        .unwrap();
     tty.write_all(b"ECHO HELLO\rBOGUS\r").unwrap();
     let mut reader = BufReader::new(tty.try_clone().unwrap());
     let mut lines = Vec::new();
@@ -111,8 +150,19 @@ fn a_bridge_on_a_pty_answers_a_line_mode_micro_and_reports_the_link_going_down()
         reader.read_until(b'\r', &mut l).unwrap();
         lines.push(String::from_utf8(l).unwrap().trim_end().to_string());
     }
-    assert_eq!(lines, ["200 OK", "HELLO", ".", "400 UNKNOWN COMMAND \"BOGUS\": SEND HELP FOR THE LIST", "."]);
+    assert_eq!(
+        lines,
+        [
+            "200 OK",
+            "HELLO",
+            ".",
+            "400 UNKNOWN COMMAND \"BOGUS\": SEND HELP FOR THE LIST",
+            "."
+        ]
+    );
     socat.kill();
-    let json = wait_for_micros(port, |j| j.contains("\"link\": \"down\"") || j.contains("\"link\": \"connecting\""));
+    let json = wait_for_micros(port, |j| {
+        j.contains("\"link\": \"down\"") || j.contains("\"link\": \"connecting\"")
+    });
     assert!(json.contains("next"), "{json}");
 }

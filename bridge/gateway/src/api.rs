@@ -99,7 +99,9 @@ impl Api {
                 let state = m.state();
                 let s = m.stats();
                 let (link, mode, hello, why_down) = match &state {
-                    LinkState::Up { mode, hello } => ("up", Some(format!("{mode:?}").to_lowercase()), *hello, None),
+                    LinkState::Up { mode, hello } => {
+                        ("up", Some(format!("{mode:?}").to_lowercase()), *hello, None)
+                    }
                     LinkState::Connecting => ("connecting", None, None, None),
                     LinkState::Down { why } => ("down", None, None, Some(why.clone())),
                 };
@@ -141,7 +143,10 @@ impl Api {
             let known: Vec<&str> = self.micros.keys().map(String::as_str).collect();
             return text(
                 StatusCode::NOT_FOUND,
-                format!("no micro \"{name}\"; this bridge has: {}\n", known.join(", ")),
+                format!(
+                    "no micro \"{name}\"; this bridge has: {}\n",
+                    known.join(", ")
+                ),
             );
         };
         let method = match *req.method() {
@@ -160,7 +165,9 @@ impl Api {
             Err(_) => {
                 return text(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("request body over {limit} bytes: micro {name} takes at most {limit}\n"),
+                    format!(
+                        "request body over {limit} bytes: micro {name} takes at most {limit}\n"
+                    ),
                 )
             }
         };

@@ -40,18 +40,31 @@ struct LineRate<T> {
 
 impl<T> LineRate<T> {
     fn new(inner: T, baud: u32) -> Self {
-        LineRate { inner, secs_per_byte: 10.0 / baud as f64, free_at: Instant::now(), pending: None }
+        LineRate {
+            inner,
+            secs_per_byte: 10.0 / baud as f64,
+            free_at: Instant::now(),
+            pending: None,
+        }
     }
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for LineRate<T> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.inner).poll_read(cx, buf)
     }
 }
 
 impl<T: AsyncWrite + Unpin> AsyncWrite for LineRate<T> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         let this = &mut *self;
         if this.pending.is_none() {
             let now = Instant::now();
@@ -93,9 +106,14 @@ fn socat(dir: &Path) -> (pty::PtyPair, PathBuf, PathBuf) {
 }
 
 fn profile(baud: u32) -> MachineProfile {
-    LinkOverrides { baud: Some(baud), byte_gap_ms: Some(0), line_gap_ms: Some(0), ..Default::default() }
-        .apply(MachineProfile::by_name("zx-next").unwrap())
-        .unwrap()
+    LinkOverrides {
+        baud: Some(baud),
+        byte_gap_ms: Some(0),
+        line_gap_ms: Some(0),
+        ..Default::default()
+    }
+    .apply(MachineProfile::by_name("zx-next").unwrap())
+    .unwrap()
 }
 
 /// The bridge's end: the PTY, held to the line rate (`baud` 0 = unshaped).
@@ -112,9 +130,16 @@ impl Connector for Shaped {
             if std::mem::replace(&mut *self.used.lock().unwrap(), true) {
                 return Err(ConnectError::from("bench line used once"));
             }
-            let io = transport::open(&TransportConfig::Serial { path: self.path.clone(), settings: profile(self.baud).serial })
-                .await?;
-            Ok(if self.shape { Box::new(LineRate::new(io, self.baud)) as BoxedIo } else { io })
+            let io = transport::open(&TransportConfig::Serial {
+                path: self.path.clone(),
+                settings: profile(self.baud).serial,
+            })
+            .await?;
+            Ok(if self.shape {
+                Box::new(LineRate::new(io, self.baud)) as BoxedIo
+            } else {
+                io
+            })
         })
     }
     fn describe(&self) -> String {
@@ -123,13 +148,35 @@ impl Connector for Shaped {
 }
 
 async fn open_micro(path: &Path, baud: u32, shape: bool) -> BoxedIo {
-    let io = transport::open(&TransportConfig::Serial { path: path.into(), settings: profile(baud).serial }).await.unwrap();
-    if shape { Box::new(LineRate::new(io, baud)) } else { io }
+    let io = transport::open(&TransportConfig::Serial {
+        path: path.into(),
+        settings: profile(baud).serial,
+    })
+    .await
+    .unwrap();
+    if shape {
+        Box::new(LineRate::new(io, baud))
+    } else {
+        io
+    }
 }
 
 fn start_bridge(path: &Path, baud: u32, shape: bool) -> retromesh_link::Micro {
-    let spec = MicroSpec::new("bench", profile(baud), Arc::new(Shaped { path: path.into(), baud, shape, used: Mutex::new(false) }));
-    let upstream = Arc::new(HttpServices::new(Default::default(), Duration::from_secs(5), 4096));
+    let spec = MicroSpec::new(
+        "bench",
+        profile(baud),
+        Arc::new(Shaped {
+            path: path.into(),
+            baud,
+            shape,
+            used: Mutex::new(false),
+        }),
+    );
+    let upstream = Arc::new(HttpServices::new(
+        Default::default(),
+        Duration::from_secs(5),
+        4096,
+    ));
     retromesh_link::spawn(spec, upstream)
 }
 
@@ -143,8 +190,13 @@ async fn goodput(baud: u32, frames: usize) -> f64 {
     let dir = tempfile::tempdir().unwrap();
     let (_socat, a, b) = socat(dir.path());
     let _bridge = start_bridge(&b, baud, true);
-    let mut c = FrameClient::new(open_micro(&a, baud, true).await, SessionConfig::for_baud(baud));
-    c.hello(MachineId::ZxNext, Duration::from_secs(10)).await.unwrap();
+    let mut c = FrameClient::new(
+        open_micro(&a, baud, true).await,
+        SessionConfig::for_baud(baud),
+    );
+    c.hello(MachineId::ZxNext, Duration::from_secs(10))
+        .await
+        .unwrap();
     // 250-byte payloads: op, id, flags, level + 246 text bytes with nothing to escape.
     let text = vec![b'R'; 246];
     let mut payload = vec![0x07, 1, 0, 2];
@@ -160,13 +212,20 @@ async fn frame_latency(baud: u32) -> (f64, usize) {
     let dir = tempfile::tempdir().unwrap();
     let (_socat, a, b) = socat(dir.path());
     let _bridge = start_bridge(&b, baud, true);
-    let mut c = FrameClient::new(open_micro(&a, baud, true).await, SessionConfig::for_baud(baud));
-    c.hello(MachineId::ZxNext, Duration::from_secs(10)).await.unwrap();
+    let mut c = FrameClient::new(
+        open_micro(&a, baud, true).await,
+        SessionConfig::for_baud(baud),
+    );
+    c.hello(MachineId::ZxNext, Duration::from_secs(10))
+        .await
+        .unwrap();
     let data = [b'E'; 32];
     let mut times = Vec::new();
     for _ in 0..15 {
         let t = Instant::now();
-        c.call(Body::Echo { data: &data }, Duration::from_secs(10)).await.unwrap();
+        c.call(Body::Echo { data: &data }, Duration::from_secs(10))
+            .await
+            .unwrap();
         times.push(t.elapsed().as_secs_f64());
     }
     // ECHO out (3+32 payload, 5 header/CRC, 2 ENDs), the bridge's ACK (7), ECHOED back (42).
@@ -203,15 +262,23 @@ async fn line_latency(baud: u32) -> (f64, usize) {
 
 /// CPU seconds this thread has used.
 fn thread_cpu() -> f64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }
 
 /// Runs `f` on a runtime of its own thread and returns its CPU time there.
-fn on_own_thread<F: std::future::Future<Output = ()> + Send + 'static>(f: impl FnOnce() -> F + Send + 'static) -> std::thread::JoinHandle<f64> {
+fn on_own_thread<F: std::future::Future<Output = ()> + Send + 'static>(
+    f: impl FnOnce() -> F + Send + 'static,
+) -> std::thread::JoinHandle<f64> {
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let c0 = thread_cpu();
         rt.block_on(f());
         thread_cpu() - c0
@@ -227,15 +294,28 @@ fn cpu_per_1000_frames() -> (f64, f64, f64) {
     let bridge_path = b.clone();
     let bridge = on_own_thread(move || async move {
         let _m = start_bridge(&bridge_path, 115_200, false);
-        tokio::task::spawn_blocking(move || done_rx.recv()).await.unwrap().ok();
+        tokio::task::spawn_blocking(move || done_rx.recv())
+            .await
+            .unwrap()
+            .ok();
     });
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let wire_bytes = rt.block_on(async {
-        let mut c = FrameClient::new(open_micro(&a, 115_200, false).await, SessionConfig::for_baud(115_200));
-        c.hello(MachineId::ZxNext, Duration::from_secs(10)).await.unwrap();
+        let mut c = FrameClient::new(
+            open_micro(&a, 115_200, false).await,
+            SessionConfig::for_baud(115_200),
+        );
+        c.hello(MachineId::ZxNext, Duration::from_secs(10))
+            .await
+            .unwrap();
         let data = [b'E'; 64];
         for _ in 0..1000 {
-            c.call(Body::Echo { data: &data }, Duration::from_secs(10)).await.unwrap();
+            c.call(Body::Echo { data: &data }, Duration::from_secs(10))
+                .await
+                .unwrap();
         }
         1000 * (2 * (64 + 3 + 5 + 2) + 2 * 7)
     });
@@ -249,7 +329,10 @@ fn cpu_per_1000_frames() -> (f64, f64, f64) {
     let (idle_tx, idle_rx) = std::sync::mpsc::channel::<()>();
     let idle = on_own_thread(move || async move {
         let _m = start_bridge(&b2, 115_200, false);
-        tokio::task::spawn_blocking(move || idle_rx.recv()).await.unwrap().ok();
+        tokio::task::spawn_blocking(move || idle_rx.recv())
+            .await
+            .unwrap()
+            .ok();
     });
     std::thread::sleep(Duration::from_secs(2));
     idle_tx.send(()).unwrap();
@@ -268,7 +351,10 @@ fn cpu_per_1000_frames() -> (f64, f64, f64) {
             io.write_all(&buf[..n]).await.unwrap();
             seen += n;
         }
-        tokio::task::spawn_blocking(move || copy_rx.recv()).await.unwrap().ok();
+        tokio::task::spawn_blocking(move || copy_rx.recv())
+            .await
+            .unwrap()
+            .ok();
     });
     rt.block_on(async {
         let mut io = open_micro(&a3, 115_200, false).await;
@@ -287,13 +373,19 @@ fn cpu_per_1000_frames() -> (f64, f64, f64) {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     println!("retromesh link benchmarks (medians of {RUNS} runs)\n");
     println!("goodput, frame mode, micro -> bridge, over a PTY pair held to the line rate:");
     // What the framing allows: 250 payload bytes in 255 body + 2 END bytes on the wire.
     let framing = 250.0 / 257.0;
     for (baud, frames) in [(9600u32, 12usize), (38400, 40), (115_200, 120)] {
-        let runs: Vec<f64> = (0..RUNS).map(|_| rt.block_on(goodput(baud, frames))).collect();
+        let runs: Vec<f64> = (0..RUNS)
+            .map(|_| rt.block_on(goodput(baud, frames)))
+            .collect();
         let g = median(runs);
         let raw = baud as f64 / 10.0;
         println!(
@@ -303,20 +395,34 @@ fn main() {
             100.0 * framing
         );
     }
-    println!("\nrequest latency at 9600 baud (ECHO, 32 bytes), against bytes on the wire / line rate:");
-    let frame: Vec<(f64, usize)> = (0..RUNS).map(|_| rt.block_on(frame_latency(9600))).collect();
+    println!(
+        "\nrequest latency at 9600 baud (ECHO, 32 bytes), against bytes on the wire / line rate:"
+    );
+    let frame: Vec<(f64, usize)> = (0..RUNS)
+        .map(|_| rt.block_on(frame_latency(9600)))
+        .collect();
     let line: Vec<(f64, usize)> = (0..RUNS).map(|_| rt.block_on(line_latency(9600))).collect();
     for (name, runs) in [("frame mode", frame), ("line mode", line)] {
         let bytes = runs[0].1;
         let t = median(runs.iter().map(|r| r.0).collect());
         let min = bytes as f64 * 10.0 / 9600.0;
-        println!("  {name}: {:.1} ms; physical minimum {:.1} ms ({bytes} bytes); ratio {:.2}", t * 1e3, min * 1e3, t / min);
+        println!(
+            "  {name}: {:.1} ms; physical minimum {:.1} ms ({bytes} bytes); ratio {:.2}",
+            t * 1e3,
+            min * 1e3,
+            t / min
+        );
     }
     println!("\nbridge CPU per 1,000 frames (115200 baud, unshaped PTY), against a plain copy of the same bytes:");
     let cpu: Vec<(f64, f64, f64)> = (0..RUNS).map(|_| cpu_per_1000_frames()).collect();
     let bridge = median(cpu.iter().map(|c| c.0).collect());
     let copy = median(cpu.iter().map(|c| c.1).collect());
     let idle = median(cpu.iter().map(|c| c.2).collect());
-    println!("  bridge {:.1} ms, plain copy {:.1} ms, ratio {:.2}", bridge * 1e3, copy * 1e3, bridge / copy);
+    println!(
+        "  bridge {:.1} ms, plain copy {:.1} ms, ratio {:.2}",
+        bridge * 1e3,
+        copy * 1e3,
+        bridge / copy
+    );
     println!("  idle link for 2 s: {:.2} ms CPU", idle * 1e3);
 }

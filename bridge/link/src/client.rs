@@ -75,13 +75,19 @@ impl<T: AsyncRead + AsyncWrite + Unpin> FrameClient<T> {
     }
 
     /// Sends HELLO until the bridge replies.
-    pub async fn hello(&mut self, machine: MachineId, wait: Duration) -> Result<HelloReply, ClientError> {
+    pub async fn hello(
+        &mut self,
+        machine: MachineId,
+        wait: Duration,
+    ) -> Result<HelloReply, ClientError> {
         let hello = Hello {
             machine,
             version: Version::new(1, 0),
             max_payload: MAX_PAYLOAD_LEN as u8,
         };
-        let bytes = hello.to_bytes().map_err(|e| ClientError::Bad(e.to_string()))?;
+        let bytes = hello
+            .to_bytes()
+            .map_err(|e| ClientError::Bad(e.to_string()))?;
         let until = Instant::now() + wait;
         self.hello_reply = None;
         self.session.reset();
@@ -136,7 +142,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> FrameClient<T> {
                 retromesh_link_frame::Body::Cont { body } if c.id == answer.id => {
                     answer.body.extend_from_slice(body)
                 }
-                other => return Err(ClientError::Bad(format!("expected CONT, got {:?}", other.op()))),
+                other => {
+                    return Err(ClientError::Bad(format!(
+                        "expected CONT, got {:?}",
+                        other.op()
+                    )))
+                }
             }
             more = c.more();
         }
@@ -144,7 +155,11 @@ impl<T: AsyncRead + AsyncWrite + Unpin> FrameClient<T> {
     }
 
     /// Sends a request message (its id is filled in) and waits for the answer with that id.
-    pub async fn call(&mut self, body: retromesh_link_frame::Body<'_>, wait: Duration) -> Result<Answer, ClientError> {
+    pub async fn call(
+        &mut self,
+        body: retromesh_link_frame::Body<'_>,
+        wait: Duration,
+    ) -> Result<Answer, ClientError> {
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1).max(1);
         let mut buf = [0u8; MAX_PAYLOAD_LEN];
@@ -174,24 +189,36 @@ impl<T: AsyncRead + AsyncWrite + Unpin> FrameClient<T> {
         let (now, mut rest) = body.split_at(body.len().min(room));
         let mut buf = [0u8; MAX_PAYLOAD_LEN];
         let flags = if rest.is_empty() { 0 } else { FLAG_MORE };
-        let n = Message { id, flags, body: first(now) }
-            .encode(&mut buf[..max])
-            .map_err(|e| ClientError::Bad(e.to_string()))?;
+        let n = Message {
+            id,
+            flags,
+            body: first(now),
+        }
+        .encode(&mut buf[..max])
+        .map_err(|e| ClientError::Bad(e.to_string()))?;
         self.send(&buf[..n], wait).await?;
         while !rest.is_empty() {
             let (chunk, tail) = rest.split_at(rest.len().min(max - 3));
             rest = tail;
             let flags = if rest.is_empty() { 0 } else { FLAG_MORE };
-            let n = Message { id, flags, body: retromesh_link_frame::Body::Cont { body: chunk } }
-                .encode(&mut buf[..max])
-                .map_err(|e| ClientError::Bad(e.to_string()))?;
+            let n = Message {
+                id,
+                flags,
+                body: retromesh_link_frame::Body::Cont { body: chunk },
+            }
+            .encode(&mut buf[..max])
+            .map_err(|e| ClientError::Bad(e.to_string()))?;
             self.send(&buf[..n], wait).await?;
         }
         Ok(())
     }
 
     /// Moves bytes both ways until `done` holds (true) or `until` passes (false).
-    async fn pump_until(&mut self, until: Instant, done: impl Fn(&Self) -> bool) -> Result<bool, ClientError> {
+    async fn pump_until(
+        &mut self,
+        until: Instant,
+        done: impl Fn(&Self) -> bool,
+    ) -> Result<bool, ClientError> {
         let mut buf = [0u8; 1024];
         loop {
             let now = self.now();
@@ -248,7 +275,9 @@ fn owned(m: &Message<'_>) -> Answer {
         B::Result { status, body } | B::Reply { status, body } => (status, body, &[], &[]),
         B::Echoed { data } | B::Echo { data } => (0, data, &[], &[]),
         B::TimeIs { text, .. } => (0, text, &[], &[]),
-        B::Request { caller, path, body, .. } => (0, body, path, caller),
+        B::Request {
+            caller, path, body, ..
+        } => (0, body, path, caller),
         B::Cont { body } => (0, body, &[], &[]),
         _ => (0, &[], &[], &[]),
     };

@@ -15,8 +15,13 @@ pub const MAX_LINE: usize = 255;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Help,
-    Get { target: String },
-    Post { target: String, body: String },
+    Get {
+        target: String,
+    },
+    Post {
+        target: String,
+        body: String,
+    },
     Time,
     Echo(String),
     Log(String),
@@ -25,7 +30,10 @@ pub enum Command {
     More,
     Listen,
     Unlisten,
-    Reply { status: u16, text: String },
+    Reply {
+        status: u16,
+        text: String,
+    },
 }
 
 /// A command line the bridge cannot act on; becomes a `400` answer.
@@ -109,10 +117,12 @@ pub fn parse(line: &str) -> Result<Command, LineError> {
         "LOG" => Ok(Command::Log(need("LOG", "LOG text")?)),
         "PAGE" => {
             let n = need("PAGE", "PAGE n")?;
-            n.parse().map(Command::Page).map_err(|_| LineError::BadNumber {
-                verb: "PAGE",
-                got: n,
-            })
+            n.parse()
+                .map(Command::Page)
+                .map_err(|_| LineError::BadNumber {
+                    verb: "PAGE",
+                    got: n,
+                })
         }
         "MORE" => Ok(Command::More),
         "LISTEN" => Ok(Command::Listen),
@@ -234,7 +244,10 @@ impl LineAssembler {
         match byte {
             b'\r' | b'\n' => {
                 let line = std::mem::take(&mut self.buf);
-                let (bad, overflow) = (std::mem::take(&mut self.bad), std::mem::take(&mut self.overflow));
+                let (bad, overflow) = (
+                    std::mem::take(&mut self.bad),
+                    std::mem::take(&mut self.overflow),
+                );
                 if overflow > 0 {
                     return Some(RawLine::Bad(LineError::TooLong(MAX_LINE + overflow)));
                 }
@@ -303,12 +316,18 @@ mod tests {
     #[test]
     fn bad_commands_name_the_problem_and_the_fix() {
         let e = parse("FETCH x").unwrap_err();
-        assert_eq!(e.to_string(), "UNKNOWN COMMAND \"FETCH\": SEND HELP FOR THE LIST");
+        assert_eq!(
+            e.to_string(),
+            "UNKNOWN COMMAND \"FETCH\": SEND HELP FOR THE LIST"
+        );
         assert_eq!(
             parse("GET").unwrap_err().to_string(),
             "GET NEEDS AN ARGUMENT: GET service/path"
         );
-        assert!(matches!(parse("PAGE lots"), Err(LineError::BadNumber { .. })));
+        assert!(matches!(
+            parse("PAGE lots"),
+            Err(LineError::BadNumber { .. })
+        ));
     }
 
     #[test]
@@ -340,7 +359,10 @@ mod tests {
         assert_eq!(line, vec![RawLine::Text(b"\xc7ET X".to_vec())]);
         let mut zx = LineAssembler::new(crate::profile::Charset::ZxAscii);
         let line: Vec<_> = b"\xc7ET X\r".iter().filter_map(|&b| zx.push(b)).collect();
-        assert_eq!(line, vec![RawLine::Bad(LineError::Garbled { bad_bytes: 1 })]);
+        assert_eq!(
+            line,
+            vec![RawLine::Bad(LineError::Garbled { bad_bytes: 1 })]
+        );
     }
 
     #[test]

@@ -17,9 +17,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::line::{self, Answer, Command, LineAssembler, LineError, Pager, RawLine};
-use crate::micro::{
-    CallError, Inbound, LinkCounters, LinkState, Micro, MicroReply, Mode,
-};
+use crate::micro::{CallError, Inbound, LinkCounters, LinkState, Micro, MicroReply, Mode};
 use crate::profile::{Charset, MachineProfile, Pacing};
 use crate::text;
 use crate::transport::{self, BoxedIo, TransportConfig};
@@ -31,7 +29,8 @@ pub const BRIDGE_VERSION: Version = Version::new(1, 0);
 /// Why a line could not be opened, in words that name the fix.
 pub type ConnectError = Box<dyn std::error::Error + Send + Sync>;
 
-pub type ConnectFuture<'a> = Pin<Box<dyn Future<Output = Result<BoxedIo, ConnectError>> + Send + 'a>>;
+pub type ConnectFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<BoxedIo, ConnectError>> + Send + 'a>>;
 
 /// Opens the line to a micro, again after each loss.
 pub trait Connector: Send + Sync + 'static {
@@ -68,7 +67,11 @@ pub struct MicroSpec {
 }
 
 impl MicroSpec {
-    pub fn new(name: impl Into<String>, profile: MachineProfile, connector: Arc<dyn Connector>) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        profile: MachineProfile,
+        connector: Arc<dyn Connector>,
+    ) -> Self {
         MicroSpec {
             name: name.into(),
             profile,
@@ -120,7 +123,10 @@ async fn run(
                 first = false;
                 backoff = spec.reconnect_initial;
                 tracing::info!(micro = %spec.name, "link up");
-                state.send_replace(LinkState::Up { mode: Mode::Unknown, hello: None });
+                state.send_replace(LinkState::Up {
+                    mode: Mode::Unknown,
+                    hello: None,
+                });
                 let mut conn = Connection::new(&spec, upstream.clone(), &state, &counters);
                 match conn.run(io, &mut requests).await {
                     Ended::Closed => return,
@@ -319,7 +325,11 @@ impl<'a> Connection<'a> {
                 why: "the micro stopped acknowledging frames".into(),
             });
         }
-        if self.in_flight.as_ref().is_some_and(|f| Instant::now() >= f.until) {
+        if self
+            .in_flight
+            .as_ref()
+            .is_some_and(|f| Instant::now() >= f.until)
+        {
             let deadline = self.spec.deadline;
             self.fail_in_flight(|micro| CallError::Deadline { micro, deadline });
         }
@@ -331,14 +341,23 @@ impl<'a> Connection<'a> {
         }
     }
 
-    async fn flush(&mut self, wr: &mut (impl tokio::io::AsyncWrite + Unpin)) -> std::io::Result<()> {
+    async fn flush(
+        &mut self,
+        wr: &mut (impl tokio::io::AsyncWrite + Unpin),
+    ) -> std::io::Result<()> {
         loop {
-            if self.in_flight.as_ref().is_some_and(|f| f.inbound.reply.is_closed()) {
+            if self
+                .in_flight
+                .as_ref()
+                .is_some_and(|f| f.inbound.reply.is_closed())
+            {
                 tracing::info!(micro = %self.name(), "caller gave up; the micro's reply will be dropped");
                 self.in_flight = None;
             }
             while !self.session.is_busy() && !self.session.is_link_down() {
-                let Some(payload) = self.out.pop_front() else { break };
+                let Some(payload) = self.out.pop_front() else {
+                    break;
+                };
                 if let Err(e) = self.session.send(&payload) {
                     tracing::error!(micro = %self.name(), %e, "frame not sent");
                 }
@@ -387,8 +406,13 @@ impl<'a> Connection<'a> {
         let event = match self.session.receive_byte(b, now) {
             None => return,
             Some(Event::Deliver(p)) => Ok(p.to_vec()),
-            Some(Event::Control(f)) if f.kind == FrameKind::Hello => Err(Some((f.seq, f.payload.to_vec()))),
-            Some(Event::Resynced { reason, dropped_bytes }) => {
+            Some(Event::Control(f)) if f.kind == FrameKind::Hello => {
+                Err(Some((f.seq, f.payload.to_vec())))
+            }
+            Some(Event::Resynced {
+                reason,
+                dropped_bytes,
+            }) => {
                 if self.mode == Mode::Frame {
                     if matches!(reason, RxError::Frame(FrameError::BadCrc { .. })) {
                         LinkCounters::add(&self.counters.crc_errors, 1);
@@ -416,7 +440,10 @@ impl<'a> Connection<'a> {
         if self.mode != mode {
             tracing::info!(micro = %self.name(), ?mode, "link mode");
             self.mode = mode;
-            self.state.send_replace(LinkState::Up { mode, hello: self.hello });
+            self.state.send_replace(LinkState::Up {
+                mode,
+                hello: self.hello,
+            });
         }
     }
 
@@ -447,7 +474,9 @@ impl<'a> Connection<'a> {
             why: "the micro restarted its client".into(),
         });
         if let Ok(bytes) = reply.to_bytes() {
-            let _ = self.session.send_control(FrameKind::HelloReply, seq, &bytes);
+            let _ = self
+                .session
+                .send_control(FrameKind::HelloReply, seq, &bytes);
         }
         tracing::info!(micro = %self.name(), machine = ?hello.machine, client = %hello.version,
             max_payload = reply.max_payload, "HELLO");
@@ -468,15 +497,27 @@ impl<'a> Connection<'a> {
         let id = msg.id;
         let more = msg.more();
         match msg.body {
-            Body::Get { target } => self.call_upstream(CallFor::Frame { id }, Method::Get, target, Vec::new()),
+            Body::Get { target } => {
+                self.call_upstream(CallFor::Frame { id }, Method::Get, target, Vec::new())
+            }
             Body::Post { target, body } if more => {
-                self.assembly = Some(Assembly { id, kind: Pending::Post { target: target.to_vec() }, body: body.to_vec() });
+                self.assembly = Some(Assembly {
+                    id,
+                    kind: Pending::Post {
+                        target: target.to_vec(),
+                    },
+                    body: body.to_vec(),
+                });
             }
             Body::Post { target, body } => {
                 self.call_upstream(CallFor::Frame { id }, Method::Post, target, body.to_vec())
             }
             Body::Reply { status, body } if more => {
-                self.assembly = Some(Assembly { id, kind: Pending::Reply { status }, body: body.to_vec() });
+                self.assembly = Some(Assembly {
+                    id,
+                    kind: Pending::Reply { status },
+                    body: body.to_vec(),
+                });
             }
             Body::Reply { status, body } => self.on_reply(id, status, body.to_vec()),
             Body::Cont { body } => self.on_cont(id, more, body),
@@ -490,7 +531,13 @@ impl<'a> Connection<'a> {
             }
             Body::Time => {
                 let (unix, text) = now_utc();
-                self.queue(Message::new(id, Body::TimeIs { unix, text: text.as_bytes() }));
+                self.queue(Message::new(
+                    id,
+                    Body::TimeIs {
+                        unix,
+                        text: text.as_bytes(),
+                    },
+                ));
             }
             Body::Echo { data } => {
                 let data = data.to_vec();
@@ -523,7 +570,9 @@ impl<'a> Connection<'a> {
             return;
         }
         match a.kind {
-            Pending::Post { target } => self.call_upstream(CallFor::Frame { id }, Method::Post, &target, a.body),
+            Pending::Post { target } => {
+                self.call_upstream(CallFor::Frame { id }, Method::Post, &target, a.body)
+            }
             Pending::Reply { status } => self.on_reply(id, status, a.body),
         }
     }
@@ -545,14 +594,22 @@ impl<'a> Connection<'a> {
             micro: self.spec.name.clone(),
             method,
             target: text::from_micro(target, self.charset()),
-            body: if matches!(for_, CallFor::Line) { body } else { text::from_micro(&body, self.charset()).into_bytes() },
+            body: if matches!(for_, CallFor::Line) {
+                body
+            } else {
+                text::from_micro(&body, self.charset()).into_bytes()
+            },
         };
         let call = self.upstream.call(request);
         let deadline = self.spec.deadline;
         self.calls.push(Box::pin(async move {
             let resp = match tokio::time::timeout(deadline, call).await {
                 Ok(r) => r,
-                Err(_) => UpstreamResponse::error(504, "SERVICE TIMED OUT", format!("no answer within {deadline:?}")),
+                Err(_) => UpstreamResponse::error(
+                    504,
+                    "SERVICE TIMED OUT",
+                    format!("no answer within {deadline:?}"),
+                ),
             };
             (for_, resp)
         }));
@@ -570,7 +627,11 @@ impl<'a> Connection<'a> {
                 if cut {
                     lines.push(b"(CUT: ANSWER TOO LONG)".to_vec());
                 }
-                let reason = if resp.reason.is_empty() { "OK".to_string() } else { resp.reason.clone() };
+                let reason = if resp.reason.is_empty() {
+                    "OK".to_string()
+                } else {
+                    resp.reason.clone()
+                };
                 self.answer(Answer::new(resp.status, &reason, lines));
             }
         }
@@ -599,20 +660,34 @@ impl<'a> Connection<'a> {
     }
 
     /// Queues a message whose trailing body may need CONT frames.
-    fn queue_chunked<'b>(&mut self, id: u8, flags: u8, first: impl Fn(&'b [u8]) -> Body<'b>, body: &'b [u8]) {
+    fn queue_chunked<'b>(
+        &mut self,
+        id: u8,
+        flags: u8,
+        first: impl Fn(&'b [u8]) -> Body<'b>,
+        body: &'b [u8],
+    ) {
         let max = self.session.max_payload();
         let head = Message::new(id, first(&[])).head_len();
         let room = max.saturating_sub(head).max(1);
         let (now, mut rest) = body.split_at(body.len().min(room));
         let more = if rest.is_empty() { 0 } else { FLAG_MORE };
-        let msg = Message { id, flags: flags | more, body: first(now) };
+        let msg = Message {
+            id,
+            flags: flags | more,
+            body: first(now),
+        };
         self.queue(msg);
         let room = max - retromesh_link_frame::message::MESSAGE_HEADER_LEN;
         while !rest.is_empty() {
             let (chunk, tail) = rest.split_at(rest.len().min(room));
             rest = tail;
             let more = if rest.is_empty() { 0 } else { FLAG_MORE };
-            self.queue(Message { id, flags: more, body: Body::Cont { body: chunk } });
+            self.queue(Message {
+                id,
+                flags: more,
+                body: Body::Cont { body: chunk },
+            });
         }
     }
 
@@ -626,14 +701,19 @@ impl<'a> Connection<'a> {
             return;
         }
         if !self.listening {
-            let _ = inbound.reply.send(Err(CallError::NotListening { micro: self.spec.name.clone() }));
+            let _ = inbound.reply.send(Err(CallError::NotListening {
+                micro: self.spec.name.clone(),
+            }));
             return;
         }
         let id = self.next_request_id;
         self.next_request_id = self.next_request_id.wrapping_add(1).max(1);
         let req = &inbound.request;
         let body_micro = text::to_micro(&String::from_utf8_lossy(&req.body), self.charset());
-        LinkCounters::add(&self.counters.substituted_chars, body_micro.substituted.len() as u64);
+        LinkCounters::add(
+            &self.counters.substituted_chars,
+            body_micro.substituted.len() as u64,
+        );
         match self.mode {
             Mode::Frame => {
                 let (caller, path) = (req.caller.clone(), req.path.clone());
@@ -645,17 +725,28 @@ impl<'a> Connection<'a> {
                 self.queue_chunked(
                     id,
                     0,
-                    |b| Body::Request { method, caller, path, body: b },
+                    |b| Body::Request {
+                        method,
+                        caller,
+                        path,
+                        body: b,
+                    },
                     &body_micro.bytes,
                 );
             }
             _ => {
                 let width = self.spec.profile.width as usize;
-                let method = match req.method { Method::Get => "GET", Method::Post => "POST" };
+                let method = match req.method {
+                    Method::Get => "GET",
+                    Method::Post => "POST",
+                };
                 let mut out = Vec::new();
                 let head = format!("REQUEST {id} {method} {}", req.path);
                 line::push_line(&mut out, &text::to_micro(&head, self.charset()).bytes);
-                line::push_line(&mut out, &text::to_micro(&format!("FROM {}", req.caller), self.charset()).bytes);
+                line::push_line(
+                    &mut out,
+                    &text::to_micro(&format!("FROM {}", req.caller), self.charset()).bytes,
+                );
                 for l in text::wrap_bytes(&body_micro.bytes, width) {
                     if l.first() == Some(&b'.') {
                         out.push(b'.');
@@ -666,7 +757,11 @@ impl<'a> Connection<'a> {
                 self.tx_text.extend_from_slice(&out);
             }
         }
-        self.in_flight = Some(InFlight { id, inbound, until: Instant::now() + self.spec.deadline });
+        self.in_flight = Some(InFlight {
+            id,
+            inbound,
+            until: Instant::now() + self.spec.deadline,
+        });
     }
 
     fn on_reply(&mut self, id: u8, status: u16, body: Vec<u8>) {
@@ -686,7 +781,9 @@ impl<'a> Connection<'a> {
     /// Takes the next queued command line if none is being answered.
     fn next_line(&mut self) {
         while !self.line_busy {
-            let Some(cmd) = self.line_queue.pop_front() else { return };
+            let Some(cmd) = self.line_queue.pop_front() else {
+                return;
+            };
             self.on_command(cmd);
         }
     }
@@ -706,7 +803,10 @@ impl<'a> Connection<'a> {
         let width = self.spec.profile.width as usize;
         match cmd {
             Command::Help => {
-                let body = line::HELP.iter().flat_map(|h| text::wrap_bytes(&to(h), width)).collect();
+                let body = line::HELP
+                    .iter()
+                    .flat_map(|h| text::wrap_bytes(&to(h), width))
+                    .collect();
                 self.answer(Answer::new(200, "COMMANDS", body))
             }
             Command::Get { target } => {
@@ -715,13 +815,20 @@ impl<'a> Connection<'a> {
             }
             Command::Post { target, body } => {
                 self.line_busy = true;
-                self.call_upstream(CallFor::Line, Method::Post, target.as_bytes(), body.into_bytes());
+                self.call_upstream(
+                    CallFor::Line,
+                    Method::Post,
+                    target.as_bytes(),
+                    body.into_bytes(),
+                );
             }
             Command::Time => {
                 let (_, text) = now_utc();
                 self.answer(Answer::new(200, "OK", vec![text.into_bytes()]))
             }
-            Command::Echo(t) => self.answer(Answer::new(200, "OK", text::wrap_bytes(&to(&t), width))),
+            Command::Echo(t) => {
+                self.answer(Answer::new(200, "OK", text::wrap_bytes(&to(&t), width)))
+            }
             Command::Log(t) => {
                 self.log_from_micro(2, t.as_bytes());
                 self.answer(Answer::new(200, "LOGGED", Vec::new()))
@@ -750,7 +857,10 @@ impl<'a> Connection<'a> {
             }
             Command::Reply { status, text } => match self.in_flight.take() {
                 Some(f) => {
-                    let _ = f.inbound.reply.send(Ok(MicroReply { status, body: text.into_bytes() }));
+                    let _ = f.inbound.reply.send(Ok(MicroReply {
+                        status,
+                        body: text.into_bytes(),
+                    }));
                     self.answer(Answer::new(200, "SENT", Vec::new()))
                 }
                 None => {
@@ -773,7 +883,13 @@ impl<'a> Connection<'a> {
         let s = *self.session.stats();
         let d = |now: u32, was: u32| now.saturating_sub(was) as u64;
         let c = self.counters;
-        LinkCounters::add(&c.frames_tx, d(s.data_sent + s.naks_sent, self.seen.data_sent + self.seen.naks_sent));
+        LinkCounters::add(
+            &c.frames_tx,
+            d(
+                s.data_sent + s.naks_sent,
+                self.seen.data_sent + self.seen.naks_sent,
+            ),
+        );
         LinkCounters::add(&c.retransmits, d(s.retransmits, self.seen.retransmits));
         LinkCounters::add(&c.naks_sent, d(s.naks_sent, self.seen.naks_sent));
         LinkCounters::add(&c.duplicates, d(s.duplicates, self.seen.duplicates));
@@ -791,7 +907,11 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
-async fn write_paced(wr: &mut (impl tokio::io::AsyncWrite + Unpin), bytes: &[u8], pacing: &Pacing) -> std::io::Result<()> {
+async fn write_paced(
+    wr: &mut (impl tokio::io::AsyncWrite + Unpin),
+    bytes: &[u8],
+    pacing: &Pacing,
+) -> std::io::Result<()> {
     if bytes.is_empty() {
         return Ok(());
     }

@@ -46,9 +46,9 @@ impl UpstreamResponse {
 
     /// Text bodies are transcoded for the micro; anything else is passed as bytes.
     pub fn is_text(&self) -> bool {
-        self.content_type.as_deref().is_none_or(|ct| {
-            ct.starts_with("text/") || ct.starts_with("application/json")
-        })
+        self.content_type
+            .as_deref()
+            .is_none_or(|ct| ct.starts_with("text/") || ct.starts_with("application/json"))
     }
 }
 
@@ -110,14 +110,15 @@ impl Upstream for HttpServices {
             let req = match hyper::Request::builder()
                 .method(method)
                 .uri(&url)
-                .header("user-agent", concat!("retromesh/", env!("CARGO_PKG_VERSION")))
+                .header(
+                    "user-agent",
+                    concat!("retromesh/", env!("CARGO_PKG_VERSION")),
+                )
                 .header("x-retromesh-micro", &request.micro)
                 .body(Full::new(Bytes::from(request.body)))
             {
                 Ok(r) => r,
-                Err(e) => {
-                    return UpstreamResponse::error(400, "BAD TARGET", format!("{url}: {e}"))
-                }
+                Err(e) => return UpstreamResponse::error(400, "BAD TARGET", format!("{url}: {e}")),
             };
             let call = async {
                 let resp = this.client.request(req).await.map_err(|e| {

@@ -22,9 +22,12 @@ fn spec(name: &str, line: Arc<Once>) -> MicroSpec {
 }
 
 async fn up(micro: &Micro, mode: Mode) {
-    let s = tokio::time::timeout(WAIT, micro.wait_for(|s| matches!(s, LinkState::Up { mode: m, .. } if *m == mode)))
-        .await
-        .expect("link came up");
+    let s = tokio::time::timeout(
+        WAIT,
+        micro.wait_for(|s| matches!(s, LinkState::Up { mode: m, .. } if *m == mode)),
+    )
+    .await
+    .expect("link came up");
     assert!(s.is_up());
 }
 
@@ -51,24 +54,63 @@ async fn frame_mode_hello_echo_time_get_and_post() {
     assert_eq!(time.body.len(), "2026-11-22 05:52:00".len());
 
     // A GET whose answer is transcoded for the Spectrum: ° and — have no ZX glyphs.
-    let got = c.call(Body::Get { target: b"weather/today" }, WAIT).await.unwrap();
+    let got = c
+        .call(
+            Body::Get {
+                target: b"weather/today",
+            },
+            WAIT,
+        )
+        .await
+        .unwrap();
     assert_eq!((got.op, got.status), (Op::Result, 200));
     let text = String::from_utf8(got.body).unwrap();
     assert!(text.starts_with("Sunny, 21"), "{text}");
-    assert!(text.is_ascii() && text.contains("21degC -- light wind"), "{text}");
+    assert!(
+        text.is_ascii() && text.contains("21degC -- light wind"),
+        "{text}"
+    );
 
     // A POST longer than a frame goes out in CONT messages and arrives whole.
     let body: Vec<u8> = (0..600).map(|i| b'a' + (i % 26) as u8).collect();
-    c.send_chunked(9, |b| Body::Post { target: b"svc/in", body: b }, &body, WAIT).await.unwrap();
+    c.send_chunked(
+        9,
+        |b| Body::Post {
+            target: b"svc/in",
+            body: b,
+        },
+        &body,
+        WAIT,
+    )
+    .await
+    .unwrap();
     let a = c.recv_message(WAIT).await.unwrap();
     assert_eq!((a.id, a.status), (9, 200));
-    assert_eq!(a.body.len(), 4 + 600, "the answer came back in CONT frames too");
-    assert_eq!(svc.posts.lock().unwrap().as_slice(), [String::from_utf8(body).unwrap()]);
+    assert_eq!(
+        a.body.len(),
+        4 + 600,
+        "the answer came back in CONT frames too"
+    );
+    assert_eq!(
+        svc.posts.lock().unwrap().as_slice(),
+        [String::from_utf8(body).unwrap()]
+    );
 
-    let missing = c.call(Body::Get { target: b"nosuch/x" }, WAIT).await.unwrap();
+    let missing = c
+        .call(
+            Body::Get {
+                target: b"nosuch/x",
+            },
+            WAIT,
+        )
+        .await
+        .unwrap();
     assert_eq!(missing.status, 404);
     let why = String::from_utf8(missing.body).unwrap();
-    assert!(why.contains("no service \"nosuch\"") && why.contains("weather"), "{why}");
+    assert!(
+        why.contains("no service \"nosuch\"") && why.contains("weather"),
+        "{why}"
+    );
     assert_eq!(micro.stats().crc_errors, 0);
 }
 
@@ -96,7 +138,10 @@ async fn frame_mode_serves_a_request_from_the_mesh() {
     };
     // Before LISTEN the caller is told at once.
     let early = call("too early").await.unwrap();
-    assert!(matches!(early, Err(CallError::NotListening { .. })), "{early:?}");
+    assert!(
+        matches!(early, Err(CallError::NotListening { .. })),
+        "{early:?}"
+    );
 
     let listening = c.call(Body::Listen { label: b"" }, WAIT).await.unwrap();
     assert_eq!(listening.status, 200);
@@ -104,11 +149,27 @@ async fn frame_mode_serves_a_request_from_the_mesh() {
     let req = c.recv_message(WAIT).await.unwrap();
     assert_eq!(req.op, Op::Request);
     assert_eq!(req.path, b"/print");
-    assert_eq!(req.caller, b"spiffe://retromesh.local/ns/default/sa/weather");
+    assert_eq!(
+        req.caller,
+        b"spiffe://retromesh.local/ns/default/sa/weather"
+    );
     assert_eq!(req.body, b"HELLO SPECTRUM");
-    c.send_chunked(req.id, |b| Body::Reply { status: 201, body: b }, b"PRINTED 1", WAIT).await.unwrap();
+    c.send_chunked(
+        req.id,
+        |b| Body::Reply {
+            status: 201,
+            body: b,
+        },
+        b"PRINTED 1",
+        WAIT,
+    )
+    .await
+    .unwrap();
     let reply = pending.await.unwrap().unwrap();
-    assert_eq!((reply.status, reply.body.as_slice()), (201, &b"PRINTED 1"[..]));
+    assert_eq!(
+        (reply.status, reply.body.as_slice()),
+        (201, &b"PRINTED 1"[..])
+    );
 }
 
 #[tokio::test]
@@ -134,18 +195,44 @@ async fn every_message_arrives_once_and_in_order_over_a_faulty_line() {
     let n = 80;
     for i in 0..n {
         let body = format!("MESSAGE {i:03} {}", "x".repeat(i % 12 * 3));
-        let a = c.call(Body::Post { target: b"svc/log", body: body.as_bytes() }, WAIT).await.unwrap();
+        let a = c
+            .call(
+                Body::Post {
+                    target: b"svc/log",
+                    body: body.as_bytes(),
+                },
+                WAIT,
+            )
+            .await
+            .unwrap();
         assert_eq!(a.status, 200, "message {i}");
-        assert_eq!(String::from_utf8(a.body).unwrap(), format!("GOT {body}"), "answer {i}");
+        assert_eq!(
+            String::from_utf8(a.body).unwrap(),
+            format!("GOT {body}"),
+            "answer {i}"
+        );
     }
     let posts = svc.posts.lock().unwrap().clone();
-    let want: Vec<String> = (0..n).map(|i| format!("MESSAGE {i:03} {}", "x".repeat(i % 12 * 3))).collect();
-    assert_eq!(posts, want, "the service saw each message exactly once, in order");
+    let want: Vec<String> = (0..n)
+        .map(|i| format!("MESSAGE {i:03} {}", "x".repeat(i % 12 * 3)))
+        .collect();
+    assert_eq!(
+        posts, want,
+        "the service saw each message exactly once, in order"
+    );
     let f = stats.get();
-    let damaged = f.tx.dropped + f.tx.duplicated + f.tx.flipped + f.rx.dropped + f.rx.duplicated + f.rx.flipped;
+    let damaged = f.tx.dropped
+        + f.tx.duplicated
+        + f.tx.flipped
+        + f.rx.dropped
+        + f.rx.duplicated
+        + f.rx.flipped;
     assert!(damaged > 15, "the line really was damaged: {f:?}");
     let s = micro.stats();
-    assert!(s.resyncs + s.duplicates > 0, "the bridge saw the damage: {s:?}");
+    assert!(
+        s.resyncs + s.duplicates > 0,
+        "the bridge saw the damage: {s:?}"
+    );
     assert!(c.session().stats().retransmits > 0);
 }
 
@@ -153,8 +240,14 @@ async fn read_block(r: &mut (impl AsyncBufReadExt + Unpin)) -> Vec<String> {
     let mut lines = Vec::new();
     loop {
         let mut buf = Vec::new();
-        tokio::time::timeout(WAIT, r.read_until(b'\r', &mut buf)).await.expect("answer in time").unwrap();
-        let line = String::from_utf8(buf).unwrap().trim_end_matches('\r').to_string();
+        tokio::time::timeout(WAIT, r.read_until(b'\r', &mut buf))
+            .await
+            .expect("answer in time")
+            .unwrap();
+        let line = String::from_utf8(buf)
+            .unwrap()
+            .trim_end_matches('\r')
+            .to_string();
         let end = line == "." || line == "+MORE";
         lines.push(line);
         if end {
@@ -175,7 +268,10 @@ async fn line_mode_answers_commands_errors_and_pages() {
     let block = read_block(&mut rd).await;
     up(&micro, Mode::Line).await;
     assert_eq!(block[0], "200 OK");
-    assert!(block[1..block.len() - 1].iter().all(|l| l.len() <= 32), "{block:?}");
+    assert!(
+        block[1..block.len() - 1].iter().all(|l| l.len() <= 32),
+        "{block:?}"
+    );
     assert!(block.join(" ").contains("light wind"), "{block:?}");
 
     wr.write_all(b"FETCH weather\r").await.unwrap();
@@ -195,14 +291,28 @@ async fn line_mode_answers_commands_errors_and_pages() {
     wr.write_all(b"PAGE 5\rGET svc/long\r").await.unwrap();
     assert_eq!(read_block(&mut rd).await, ["200 PAGE 5", "."]);
     let page = read_block(&mut rd).await;
-    assert_eq!(page, ["200 OK", "LINE 1", "LINE 2", "LINE 3", "LINE 4", "LINE 5", "+MORE"]);
+    assert_eq!(
+        page,
+        ["200 OK", "LINE 1", "LINE 2", "LINE 3", "LINE 4", "LINE 5", "+MORE"]
+    );
     wr.write_all(b"MORE\r").await.unwrap();
     assert_eq!(read_block(&mut rd).await[0], "LINE 6");
     wr.write_all(b"ECHO \xa3 money\r").await.unwrap(); // a byte the ZX charset lacks
-    assert_eq!(read_block(&mut rd).await[0], "400 GARBLED LINE (1 BAD BYTES): CHECK BAUD RATE AND FORMAT");
+    assert_eq!(
+        read_block(&mut rd).await[0],
+        "400 GARBLED LINE (1 BAD BYTES): CHECK BAUD RATE AND FORMAT"
+    );
     wr.write_all(b"MORE\r").await.unwrap();
-    assert_eq!(read_block(&mut rd).await[0], "400 NOTHING MORE TO SEND", "another command dropped the rest");
-    assert_eq!(micro.stats().line_errors, 3, "FETCH and the two garbled lines");
+    assert_eq!(
+        read_block(&mut rd).await[0],
+        "400 NOTHING MORE TO SEND",
+        "another command dropped the rest"
+    );
+    assert_eq!(
+        micro.stats().line_errors,
+        3,
+        "FETCH and the two garbled lines"
+    );
 }
 
 #[tokio::test]
@@ -213,7 +323,10 @@ async fn line_mode_serves_a_request_and_says_when_there_is_nothing_to_reply_to()
     let (rd, mut wr) = tokio::io::split(end);
     let mut rd = BufReader::new(rd);
     wr.write_all(b"REPLY 200 nobody asked\r").await.unwrap();
-    assert_eq!(read_block(&mut rd).await, ["409 NO REQUEST TO REPLY TO", "."]);
+    assert_eq!(
+        read_block(&mut rd).await,
+        ["409 NO REQUEST TO REPLY TO", "."]
+    );
     wr.write_all(b"LISTEN\r").await.unwrap();
     assert_eq!(read_block(&mut rd).await, ["200 LISTENING", "."]);
     let m = micro.clone();
@@ -227,11 +340,22 @@ async fn line_mode_serves_a_request_and_says_when_there_is_nothing_to_reply_to()
         .await
     });
     let block = read_block(&mut rd).await;
-    assert_eq!(block, ["REQUEST 1 POST /print", "FROM tcp://127.0.0.1:1", "Cafe `5 \u{7f}2026", "."]);
+    assert_eq!(
+        block,
+        [
+            "REQUEST 1 POST /print",
+            "FROM tcp://127.0.0.1:1",
+            "Cafe `5 \u{7f}2026",
+            "."
+        ]
+    );
     wr.write_all(b"REPLY PRINTED \x60\r").await.unwrap();
     assert_eq!(read_block(&mut rd).await, ["200 SENT", "."]);
     let reply = pending.await.unwrap().unwrap();
-    assert_eq!((reply.status, String::from_utf8(reply.body).unwrap()), (200, "PRINTED £".to_string()));
+    assert_eq!(
+        (reply.status, String::from_utf8(reply.body).unwrap()),
+        (200, "PRINTED £".to_string())
+    );
 }
 
 #[tokio::test]
@@ -262,16 +386,29 @@ async fn deadlines_busy_micros_and_oversize_bodies_get_named_errors() {
         tokio::task::yield_now().await;
     }
     let third = micro.call(req("three")).await;
-    assert!(matches!(third, Err(CallError::Busy { depth: 1, .. })), "{third:?}");
+    assert!(
+        matches!(third, Err(CallError::Busy { depth: 1, .. })),
+        "{third:?}"
+    );
     let first = first.await.unwrap().unwrap_err();
-    assert_eq!(first.to_string(), "micro speccy did not reply within 300ms: is its program still running?");
-    assert!(matches!(second.await.unwrap(), Err(CallError::Deadline { .. })));
+    assert_eq!(
+        first.to_string(),
+        "micro speccy did not reply within 300ms: is its program still running?"
+    );
+    assert!(matches!(
+        second.await.unwrap(),
+        Err(CallError::Deadline { .. })
+    ));
     let big = micro.call(req(&"x".repeat(65))).await.unwrap_err();
-    assert_eq!(big.to_string(), "request body is 65 bytes; micro speccy takes at most 64");
+    assert_eq!(
+        big.to_string(),
+        "request body is 65 bytes; micro speccy takes at most 64"
+    );
 }
 
 #[tokio::test]
-async fn garbage_bad_crcs_truncated_and_oversize_frames_are_counted_and_nothing_corrupt_is_delivered() {
+async fn garbage_bad_crcs_truncated_and_oversize_frames_are_counted_and_nothing_corrupt_is_delivered(
+) {
     use retromesh_link_frame::{FrameKind, FrameRef};
     let svc = service().await;
     let (line, end) = Once::pair();
@@ -279,23 +416,43 @@ async fn garbage_bad_crcs_truncated_and_oversize_frames_are_counted_and_nothing_
     let mut c = FrameClient::new(end, SessionConfig::for_baud(115_200));
     c.hello(MachineId::Zx48, WAIT).await.unwrap();
     let mut wire = Vec::new();
-    FrameRef::new(FrameKind::Data, 1, b"\x06\x01\x00TAMPERED").unwrap().encode_slip(|b| wire.push(b));
+    FrameRef::new(FrameKind::Data, 1, b"\x06\x01\x00TAMPERED")
+        .unwrap()
+        .encode_slip(|b| wire.push(b));
     let mut bad_crc = wire.clone();
     let n = bad_crc.len();
     bad_crc[n - 2] ^= 0x40; // the CRC's low byte
-    let truncated = wire[..wire.len() / 2].iter().copied().chain([0xC0]).collect::<Vec<u8>>();
-    let oversize: Vec<u8> = std::iter::once(0xC0).chain(std::iter::repeat_n(b'Z', 400)).chain([0xC0]).collect();
+    let truncated = wire[..wire.len() / 2]
+        .iter()
+        .copied()
+        .chain([0xC0])
+        .collect::<Vec<u8>>();
+    let oversize: Vec<u8> = std::iter::once(0xC0)
+        .chain(std::iter::repeat_n(b'Z', 400))
+        .chain([0xC0])
+        .collect();
     let noise = b"\x00\xffline noise\xdb\x01\xc0".to_vec();
     for bytes in [noise, bad_crc, truncated, oversize] {
         c.line_mut().write_all(&bytes).await.unwrap();
     }
     // The link is still in step: the next exchange works, and the tampered payload never
     // reached anyone (an ECHO of it would come back; the next answer is for our id).
-    let echo = c.call(Body::Echo { data: b"after the garbage" }, WAIT).await.unwrap();
+    let echo = c
+        .call(
+            Body::Echo {
+                data: b"after the garbage",
+            },
+            WAIT,
+        )
+        .await
+        .unwrap();
     assert_eq!(echo.body, b"after the garbage");
     let s = micro.stats();
     assert!(s.crc_errors >= 1, "{s:?}");
-    assert!(s.resyncs >= 4, "noise, bad CRC, truncated and oversize frames: {s:?}");
+    assert!(
+        s.resyncs >= 4,
+        "noise, bad CRC, truncated and oversize frames: {s:?}"
+    );
     assert!(s.naks_sent >= 1, "damaged frames are NAKed: {s:?}");
     assert_eq!(s.bad_messages, 0, "{s:?}");
 }

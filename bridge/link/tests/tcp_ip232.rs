@@ -32,23 +32,35 @@ async fn connect(addr: std::net::SocketAddr) -> tokio::net::TcpStream {
 #[tokio::test]
 async fn an_ip232_emulator_connects_speaks_frames_and_reconnects() {
     let svc = service().await;
-    let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let line = TransportConfig::TcpListen { addr, ip232: true };
     let mut spec = MicroSpec::new("c64", profile("c64-swiftlink", 38_400), Arc::new(line));
     spec.reconnect_initial = Duration::from_millis(20);
     let micro = retromesh_link::spawn(spec, services(&svc));
 
-    let mut c = FrameClient::new(Ip232::new(connect(addr).await), SessionConfig::for_baud(38_400));
+    let mut c = FrameClient::new(
+        Ip232::new(connect(addr).await),
+        SessionConfig::for_baud(38_400),
+    );
     c.hello(MachineId::C64, WAIT).await.unwrap();
     // 0xFF is ip232's escape: it must cross as data, both ways.
     let data = [0xFF, 0xFF, 0x00, 0x01, 0xC0, 0xFF];
     let echo = c.call(Body::Echo { data: &data }, WAIT).await.unwrap();
     assert_eq!(echo.body, data);
     drop(c);
-    tokio::time::timeout(WAIT, micro.wait_for(|s| matches!(s, LinkState::Down { .. }) || *s == LinkState::Connecting))
-        .await
-        .unwrap();
-    let mut c = FrameClient::new(Ip232::new(connect(addr).await), SessionConfig::for_baud(38_400));
+    tokio::time::timeout(
+        WAIT,
+        micro.wait_for(|s| matches!(s, LinkState::Down { .. }) || *s == LinkState::Connecting),
+    )
+    .await
+    .unwrap();
+    let mut c = FrameClient::new(
+        Ip232::new(connect(addr).await),
+        SessionConfig::for_baud(38_400),
+    );
     c.hello(MachineId::C64, WAIT).await.unwrap();
     let echo = c.call(Body::Echo { data: b"again" }, WAIT).await.unwrap();
     assert_eq!(echo.body, b"again");
@@ -61,8 +73,14 @@ async fn two_micros_on_one_bridge_keep_their_own_sessions() {
     let (line_a, end_a) = Once::pair();
     let (line_b, end_b) = Once::pair();
     let upstream = services(&svc);
-    let a = retromesh_link::spawn(MicroSpec::new("a", profile("zx-if1", 115_200), line_a), upstream.clone());
-    let b = retromesh_link::spawn(MicroSpec::new("b", profile("c64-userport", 115_200), line_b), upstream);
+    let a = retromesh_link::spawn(
+        MicroSpec::new("a", profile("zx-if1", 115_200), line_a),
+        upstream.clone(),
+    );
+    let b = retromesh_link::spawn(
+        MicroSpec::new("b", profile("c64-userport", 115_200), line_b),
+        upstream,
+    );
     // a speaks frames, b speaks lines (a C64: 40 columns, PETSCII).
     let mut fa = FrameClient::new(end_a, SessionConfig::for_baud(115_200));
     fa.hello(MachineId::Zx48, WAIT).await.unwrap();
@@ -73,14 +91,39 @@ async fn two_micros_on_one_bridge_keep_their_own_sessions() {
     rb.read_until(b'\r', &mut l).await.unwrap();
     assert_eq!(l, b"200 LISTENING\r");
     rb.read_until(b'\r', &mut Vec::new()).await.unwrap();
-    assert!(matches!(a.state(), LinkState::Up { mode: Mode::Frame, .. }));
-    assert!(matches!(b.state(), LinkState::Up { mode: Mode::Line, .. }));
+    assert!(matches!(
+        a.state(),
+        LinkState::Up {
+            mode: Mode::Frame,
+            ..
+        }
+    ));
+    assert!(matches!(
+        b.state(),
+        LinkState::Up {
+            mode: Mode::Line,
+            ..
+        }
+    ));
     // b is listening, a is not: a call to a is refused while b gets its request.
-    let refused = a.call(InboundRequest { method: Method::Get, path: "/".into(), caller: "t".into(), body: vec![] }).await;
+    let refused = a
+        .call(InboundRequest {
+            method: Method::Get,
+            path: "/".into(),
+            caller: "t".into(),
+            body: vec![],
+        })
+        .await;
     assert!(refused.is_err());
     let bb = b.clone();
     let pending = tokio::spawn(async move {
-        bb.call(InboundRequest { method: Method::Post, path: "/p".into(), caller: "t".into(), body: b"Hi".to_vec() }).await
+        bb.call(InboundRequest {
+            method: Method::Post,
+            path: "/p".into(),
+            caller: "t".into(),
+            body: b"Hi".to_vec(),
+        })
+        .await
     });
     let mut block = Vec::new();
     loop {
@@ -93,11 +136,22 @@ async fn two_micros_on_one_bridge_keep_their_own_sessions() {
         }
     }
     // PETSCII in lowercase mode: "Hi" is 0xC8 0x49 ("H" shifted, "i" plain).
-    assert_eq!(block[0], b"\xd2\xc5\xd1\xd5\xc5\xd3\xd4 1 \xd0\xcf\xd3\xd4 /\x50\r");
+    assert_eq!(
+        block[0],
+        b"\xd2\xc5\xd1\xd5\xc5\xd3\xd4 1 \xd0\xcf\xd3\xd4 /\x50\r"
+    );
     assert_eq!(block[2], b"\xc8\x49\r");
     wb.write_all(b"REPLY ok\r").await.unwrap();
     let reply = pending.await.unwrap().unwrap();
     assert_eq!(reply.body, b"OK");
-    let echo = fa.call(Body::Echo { data: b"still here" }, WAIT).await.unwrap();
+    let echo = fa
+        .call(
+            Body::Echo {
+                data: b"still here",
+            },
+            WAIT,
+        )
+        .await
+        .unwrap();
     assert_eq!(echo.body, b"still here");
 }

@@ -1,7 +1,6 @@
 //! `retromesh bridge`: serve micros on their lines and expose them over the `/v1` HTTP API.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +19,10 @@ use crate::config::{Config, MicroConfig};
 use crate::exit::Exit;
 
 pub fn execute(args: BridgeArgs, config: &Config) -> Exit {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             tracing::error!("cannot start the runtime: {e}");
@@ -38,7 +40,9 @@ async fn serve(args: BridgeArgs, config: &Config) -> Exit {
                 services.insert(name.into(), url.into());
             }
             None => {
-                tracing::error!("--service {s}: write it as NAME=URL, e.g. weather=http://127.0.0.1:9000");
+                tracing::error!(
+                    "--service {s}: write it as NAME=URL, e.g. weather=http://127.0.0.1:9000"
+                );
                 return Exit::Usage;
             }
         }
@@ -95,7 +99,10 @@ async fn serve(args: BridgeArgs, config: &Config) -> Exit {
             return Exit::Environment;
         }
     };
-    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or(listen);
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or(listen);
     tracing::info!(%addr, "API listening: GET /v1/micros, POST /v1/micros/NAME/rpc");
     for m in &micros {
         let m = m.clone();
@@ -148,7 +155,7 @@ fn micro_spec(entry: &MicroConfig, _args: &BridgeArgs) -> Result<MicroSpec, Stri
     let transport = match (&entry.device, &entry.tcp, &entry.tcp_listen) {
         (Some(path), None, None) => TransportConfig::Serial {
             path: path.clone(),
-            settings: profile.serial.clone(),
+            settings: profile.serial,
         },
         (None, Some(addr), None) => TransportConfig::TcpConnect {
             addr: addr.clone(),
@@ -162,21 +169,36 @@ fn micro_spec(entry: &MicroConfig, _args: &BridgeArgs) -> Result<MicroSpec, Stri
         },
         _ => return Err("give exactly one of device, tcp or tcp_listen".into()),
     };
-    Ok(MicroSpec::new(entry.name.clone(), profile, Arc::new(transport) as Arc<dyn Connector>))
+    Ok(MicroSpec::new(
+        entry.name.clone(),
+        profile,
+        Arc::new(transport) as Arc<dyn Connector>,
+    ))
 }
 
-fn emulated(program: &PathBuf, args: &BridgeArgs) -> Result<MicroSpec, String> {
+fn emulated(program: &std::path::Path, args: &BridgeArgs) -> Result<MicroSpec, String> {
     let port = match args.port.as_str() {
         "if1" => SerialHardware::If1,
         "ay128" => SerialHardware::Ay128,
         "next" => SerialHardware::NextUart,
         other => return Err(format!("--port {other}: use if1, ay128 or next")),
     };
-    let model = if port == SerialHardware::Ay128 { Model::Spectrum128K } else { Model::Spectrum48K };
-    let baud = args.baud.unwrap_or(if port == SerialHardware::NextUart { 115_200 } else { 9600 });
+    let model = if port == SerialHardware::Ay128 {
+        Model::Spectrum128K
+    } else {
+        Model::Spectrum48K
+    };
+    let baud = args.baud.unwrap_or(if port == SerialHardware::NextUart {
+        115_200
+    } else {
+        9600
+    });
     let request = RunRequest {
-        program: program.clone(),
-        machine: MachineConfig { model, ..Default::default() },
+        program: program.to_path_buf(),
+        machine: MachineConfig {
+            model,
+            ..Default::default()
+        },
         bin: None,
         budget_secs: 24.0 * 3600.0,
         inputs: Vec::<Input>::new(),
@@ -186,5 +208,9 @@ fn emulated(program: &PathBuf, args: &BridgeArgs) -> Result<MicroSpec, String> {
     };
     let micro = start_emulated(&args.name, &request, port, baud, 1.0).map_err(|e| e.to_string())?;
     let profile = retromesh_harness::linked::emulated_profile(port, baud);
-    Ok(MicroSpec::new(args.name.clone(), profile, Arc::new(micro.line)))
+    Ok(MicroSpec::new(
+        args.name.clone(),
+        profile,
+        Arc::new(micro.line),
+    ))
 }

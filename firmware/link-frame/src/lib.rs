@@ -38,7 +38,7 @@ pub use frame::{
     Frame, FrameError, FrameKind, FrameRef, MAX_BODY_LEN, MAX_PAYLOAD_LEN, MAX_WIRE_LEN,
     MIN_BODY_LEN,
 };
-pub use message::{Body, Message, MessageError, Method, Op, FLAG_MORE, FLAG_TRUNCATED};
 pub use hello::{Hello, HelloError, HelloReply, MachineId, Version};
+pub use message::{Body, Message, MessageError, Method, Op, FLAG_MORE, FLAG_TRUNCATED};
 pub use session::{Event, LinkSession, RxError, SendError, SessionConfig, Stats};
 pub use slip::{SlipCursor, SlipDecoder, SlipEncoder, SlipError};

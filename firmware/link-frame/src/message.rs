@@ -99,24 +99,49 @@ impl Method {
 /// One decoded message, borrowing from the frame payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Body<'a> {
-    Get { target: &'a [u8] },
-    Post { target: &'a [u8], body: &'a [u8] },
-    Listen { label: &'a [u8] },
-    Reply { status: u16, body: &'a [u8] },
+    Get {
+        target: &'a [u8],
+    },
+    Post {
+        target: &'a [u8],
+        body: &'a [u8],
+    },
+    Listen {
+        label: &'a [u8],
+    },
+    Reply {
+        status: u16,
+        body: &'a [u8],
+    },
     Time,
-    Echo { data: &'a [u8] },
-    Log { level: u8, text: &'a [u8] },
+    Echo {
+        data: &'a [u8],
+    },
+    Log {
+        level: u8,
+        text: &'a [u8],
+    },
     Unlisten,
-    Cont { body: &'a [u8] },
-    Result { status: u16, body: &'a [u8] },
+    Cont {
+        body: &'a [u8],
+    },
+    Result {
+        status: u16,
+        body: &'a [u8],
+    },
     Request {
         method: Method,
         caller: &'a [u8],
         path: &'a [u8],
         body: &'a [u8],
     },
-    TimeIs { unix: u32, text: &'a [u8] },
-    Echoed { data: &'a [u8] },
+    TimeIs {
+        unix: u32,
+        text: &'a [u8],
+    },
+    Echoed {
+        data: &'a [u8],
+    },
 }
 
 impl Body<'_> {
@@ -151,12 +176,22 @@ pub struct Message<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageError {
     /// Fewer bytes than the op needs.
-    Short { op: u8, needed: usize, got: usize },
+    Short {
+        op: u8,
+        needed: usize,
+        got: usize,
+    },
     UnknownOp(u8),
     /// A length-prefixed field is longer than 255 bytes.
-    FieldTooLong { field: &'static str, len: usize },
+    FieldTooLong {
+        field: &'static str,
+        len: usize,
+    },
     /// The encoded message is larger than the buffer (the agreed max payload).
-    TooBig { len: usize, max: usize },
+    TooBig {
+        len: usize,
+        max: usize,
+    },
     /// REQUEST with a method other than `G` or `P`.
     BadMethod(u8),
 }
@@ -372,8 +407,10 @@ impl Writer<'_> {
         Ok(())
     }
     fn prefixed(&mut self, field: &'static str, bytes: &[u8]) -> Result<(), MessageError> {
-        let len = u8::try_from(bytes.len())
-            .map_err(|_| MessageError::FieldTooLong { field, len: bytes.len() })?;
+        let len = u8::try_from(bytes.len()).map_err(|_| MessageError::FieldTooLong {
+            field,
+            len: bytes.len(),
+        })?;
         self.put(&[len])?;
         self.put(bytes)
     }
@@ -394,61 +431,101 @@ mod tests {
     #[test]
     fn every_op_round_trips() {
         let bodies = [
-            Body::Get { target: b"weather/today" },
-            Body::Post { target: b"log/in", body: b"hi there" },
+            Body::Get {
+                target: b"weather/today",
+            },
+            Body::Post {
+                target: b"log/in",
+                body: b"hi there",
+            },
             Body::Listen { label: b"" },
-            Body::Reply { status: 200, body: b"OK" },
+            Body::Reply {
+                status: 200,
+                body: b"OK",
+            },
             Body::Time,
-            Body::Echo { data: &[0, 0xC0, 0xDB, 255] },
-            Body::Log { level: 2, text: b"booted" },
+            Body::Echo {
+                data: &[0, 0xC0, 0xDB, 255],
+            },
+            Body::Log {
+                level: 2,
+                text: b"booted",
+            },
             Body::Unlisten,
             Body::Cont { body: b"...more" },
-            Body::Result { status: 404, body: b"no such service" },
+            Body::Result {
+                status: 404,
+                body: b"no such service",
+            },
             Body::Request {
                 method: Method::Post,
                 caller: b"spiffe://retromesh.local/ns/default/sa/weather",
                 path: b"/print",
                 body: b"HELLO",
             },
-            Body::TimeIs { unix: 1_795_000_000, text: b"2026-11-22 05:52:00" },
+            Body::TimeIs {
+                unix: 1_795_000_000,
+                text: b"2026-11-22 05:52:00",
+            },
             Body::Echoed { data: b"x" },
         ];
         for (i, body) in bodies.into_iter().enumerate() {
-            round_trip(Message { id: i as u8, flags: FLAG_MORE, body });
+            round_trip(Message {
+                id: i as u8,
+                flags: FLAG_MORE,
+                body,
+            });
         }
     }
 
     #[test]
     fn known_bytes_for_a_get() {
         let mut buf = [0u8; 32];
-        let n = Message::new(7, Body::Get { target: b"w/t" }).encode(&mut buf).unwrap();
+        let n = Message::new(7, Body::Get { target: b"w/t" })
+            .encode(&mut buf)
+            .unwrap();
         assert_eq!(&buf[..n], &[0x01, 7, 0, 3, b'w', b'/', b't']);
     }
 
     #[test]
     fn bad_payloads_are_named() {
-        assert_eq!(Message::decode(&[0x42, 1, 0]), Err(MessageError::UnknownOp(0x42)));
+        assert_eq!(
+            Message::decode(&[0x42, 1, 0]),
+            Err(MessageError::UnknownOp(0x42))
+        );
         assert_eq!(
             Message::decode(&[0x01, 1, 0, 9, b'a']),
-            Err(MessageError::Short { op: 1, needed: 13, got: 5 })
+            Err(MessageError::Short {
+                op: 1,
+                needed: 13,
+                got: 5
+            })
         );
         assert_eq!(
             Message::decode(&[0x82, 1, 0, b'X', 0, 0]),
             Err(MessageError::BadMethod(b'X'))
         );
-        assert!(matches!(Message::decode(&[]), Err(MessageError::Short { .. })));
+        assert!(matches!(
+            Message::decode(&[]),
+            Err(MessageError::Short { .. })
+        ));
     }
 
     #[test]
     fn a_message_larger_than_the_buffer_is_refused() {
         let mut buf = [0u8; 8];
-        let err = Message::new(1, Body::Echo { data: &[1; 6] }).encode(&mut buf).unwrap_err();
+        let err = Message::new(1, Body::Echo { data: &[1; 6] })
+            .encode(&mut buf)
+            .unwrap_err();
         assert_eq!(err, MessageError::TooBig { len: 9, max: 8 });
         let long = [b'a'; 300];
         let mut big = [0u8; 400];
         assert_eq!(
             Message::new(1, Body::Get { target: &long }).encode(&mut big),
-            Err(MessageError::FieldTooLong { field: "target", len: 300 })
+            Err(MessageError::FieldTooLong {
+                field: "target",
+                len: 300
+            })
         );
     }
 

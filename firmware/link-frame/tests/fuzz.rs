@@ -12,12 +12,17 @@ use retromesh_link_frame::{
 };
 
 fn cases() -> u32 {
-    std::env::var("FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(5000)
+    std::env::var("FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5000)
 }
 
 fn encode(kind: FrameKind, seq: u8, payload: &[u8]) -> Vec<u8> {
     let mut wire = Vec::new();
-    FrameRef::new(kind, seq, payload).unwrap().encode_slip(|b| wire.push(b));
+    FrameRef::new(kind, seq, payload)
+        .unwrap()
+        .encode_slip(|b| wire.push(b));
     wire
 }
 
@@ -71,6 +76,9 @@ proptest! {
 #[test]
 fn fuzz_case_count_is_reported() {
     // Two properties above, `cases()` each.
-    println!("link-frame fuzz: {} cases per property, 2 properties", cases());
+    println!(
+        "link-frame fuzz: {} cases per property, 2 properties",
+        cases()
+    );
     assert!(cases() > 0);
 }

@@ -73,7 +73,9 @@ pub struct EmulatedPeer {
 
 impl EmulatedPeer {
     fn throttle(&mut self, now_tstates: u64) {
-        let Some((wall0, t0)) = self.anchor else { return };
+        let Some((wall0, t0)) = self.anchor else {
+            return;
+        };
         if self.speed <= 0.0 {
             return;
         }
@@ -86,7 +88,12 @@ impl EmulatedPeer {
 }
 
 impl SerialPeer for EmulatedPeer {
-    fn exchange(&mut self, from_micro: &[u8], to_micro: &mut Vec<u8>, now_tstates: u64) -> Option<String> {
+    fn exchange(
+        &mut self,
+        from_micro: &[u8],
+        to_micro: &mut Vec<u8>,
+        now_tstates: u64,
+    ) -> Option<String> {
         if self.closed {
             return None;
         }

@@ -35,10 +35,19 @@ pub async fn serve_dir(dir: PathBuf) -> std::io::Result<SocketAddr> {
 async fn answer(dir: &Path, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
     let path = req.uri().path().trim_start_matches('/').to_string();
     if req.method() == hyper::Method::POST {
-        let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        let body = req
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
         return reply(
             StatusCode::OK,
-            format!("RECEIVED {} BYTES: {}", body.len(), String::from_utf8_lossy(&body)),
+            format!(
+                "RECEIVED {} BYTES: {}",
+                body.len(),
+                String::from_utf8_lossy(&body)
+            ),
         );
     }
     let safe = Path::new(&path)

@@ -113,15 +113,26 @@ pub fn run(
             };
             services.insert(name.clone(), url);
         }
-        let upstream = Arc::new(HttpServices::new(services, Duration::from_secs(10), 64 * 1024));
-        let mut spec = MicroSpec::new(MICRO_NAME, emulated_profile(link.port, link.baud), Arc::new(line));
+        let upstream = Arc::new(HttpServices::new(
+            services,
+            Duration::from_secs(10),
+            64 * 1024,
+        ));
+        let mut spec = MicroSpec::new(
+            MICRO_NAME,
+            emulated_profile(link.port, link.baud),
+            Arc::new(line),
+        );
         spec.deadline = Duration::from_secs(20);
         let micro = retromesh_link::spawn(spec, upstream);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| format!("cannot listen for the API: {e}"))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        tokio::spawn(retromesh_gateway::serve(listener, retromesh_gateway::Api::new([micro.clone()])));
+        tokio::spawn(retromesh_gateway::serve(
+            listener,
+            retromesh_gateway::Api::new([micro.clone()]),
+        ));
         Ok::<_, String>((micro, addr))
     })?;
     let calls = runtime.spawn(make_calls(api_addr, link.calls.clone()));
@@ -210,10 +221,13 @@ pub fn start_emulated(
     speed: f64,
 ) -> Result<EmulatedMicro, crate::session::RunError> {
     let (address, code) = crate::session::client_code(port);
-    let program = crate::program::Program::read(&request.program, request.bin)?
-        .with_code("retromesh", address, code);
-    let mut machine = Spectrum::booted(request.machine.clone())
-        .map_err(crate::program::ProgramError::from)?;
+    let program = crate::program::Program::read(&request.program, request.bin)?.with_code(
+        "retromesh",
+        address,
+        code,
+    );
+    let mut machine =
+        Spectrum::booted(request.machine.clone()).map_err(crate::program::ProgramError::from)?;
     program.start(&mut machine)?;
     machine
         .attach_serial(SerialConfig::new(port, baud))

@@ -173,12 +173,12 @@ pub fn run(request: &RunRequest, ocr: Option<&mut Ocr>) -> Result<RunReport, Run
     };
     let (outcome, calls, link) = match &request.link {
         Some(link) => {
-            let run = crate::linked::run(&mut machine, link, &stop, &mut observer).map_err(|problem| {
-                RunError::Link {
+            let run = crate::linked::run(&mut machine, link, &stop, &mut observer).map_err(
+                |problem| RunError::Link {
                     path: request.program.clone(),
                     problem,
-                }
-            })?;
+                },
+            )?;
             (run.outcome, run.calls, Some(run.stats))
         }
         None => (machine.run(&stop, &mut observer), Vec::new(), None),

@@ -289,7 +289,10 @@ impl Spec {
                 ));
             }
             if !(0.0..=1000.0).contains(&link.speed) {
-                return Err(invalid(format!("link.speed = {}: give 0 (unthrottled) to 1000", link.speed)));
+                return Err(invalid(format!(
+                    "link.speed = {}: give 0 (unthrottled) to 1000",
+                    link.speed
+                )));
             }
         }
         let name = file.name.clone().unwrap_or_else(|| {
@@ -373,7 +376,11 @@ impl Spec {
         };
         LinkRequest {
             port,
-            baud: l.baud.unwrap_or(if port == SerialHardware::NextUart { 115_200 } else { 9600 }),
+            baud: l.baud.unwrap_or(if port == SerialHardware::NextUart {
+                115_200
+            } else {
+                9600
+            }),
             client: l.client,
             speed: l.speed,
             services: l

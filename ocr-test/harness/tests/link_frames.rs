@@ -18,7 +18,13 @@ const PORTS: [(Driver, SerialHardware); 3] = [
     (Driver::Next, SerialHardware::NextUart),
 ];
 
-fn request(dir: &Path, driver: Driver, port: SerialHardware, demo: Demo, link: LinkRequest) -> RunRequest {
+fn request(
+    dir: &Path,
+    driver: Driver,
+    port: SerialHardware,
+    demo: Demo,
+    link: LinkRequest,
+) -> RunRequest {
     let program = dir.join(format!("{demo:?}-{}.bin", driver.name()));
     std::fs::write(&program, demo_frames(driver, demo)).unwrap();
     let (model, basic48) = match port {
@@ -27,8 +33,15 @@ fn request(dir: &Path, driver: Driver, port: SerialHardware, demo: Demo, link: L
     };
     RunRequest {
         program,
-        machine: MachineConfig { model, basic48, ..Default::default() },
-        bin: Some(BinPlacement { load_address: DEMO_LOAD_ADDRESS, entry: demo_entry(driver, demo) }),
+        machine: MachineConfig {
+            model,
+            basic48,
+            ..Default::default()
+        },
+        bin: Some(BinPlacement {
+            load_address: DEMO_LOAD_ADDRESS,
+            entry: demo_entry(driver, demo),
+        }),
         budget_secs: 60.0,
         inputs: Vec::new(),
         stop: StopSpec::default(),
@@ -54,13 +67,30 @@ fn frame_mode_fetch_through_the_bridge_on_every_port() {
     std::fs::write(dir.path().join("today"), "Rain at 3pm — take a brolly").unwrap();
     for (driver, port) in PORTS {
         let mut l = link();
-        l.baud = if port == SerialHardware::NextUart { 115_200 } else { 9600 };
-        l.services.insert("weather".into(), ServiceSource::Dir(dir.path().into()));
+        l.baud = if port == SerialHardware::NextUart {
+            115_200
+        } else {
+            9600
+        };
+        l.services
+            .insert("weather".into(), ServiceSource::Dir(dir.path().into()));
         let report = run(&request(dir.path(), driver, port, Demo::Fetch, l), None).unwrap();
-        assert_eq!(report.outcome.reason, StopReason::ExitCode(0), "{port:?}: {}", report.printed());
-        assert_eq!(report.printed(), "STATUS 200\nRain at 3pm -- take a brolly", "{port:?}");
+        assert_eq!(
+            report.outcome.reason,
+            StopReason::ExitCode(0),
+            "{port:?}: {}",
+            report.printed()
+        );
+        assert_eq!(
+            report.printed(),
+            "STATUS 200\nRain at 3pm -- take a brolly",
+            "{port:?}"
+        );
         let stats = report.link.expect("link stats");
-        assert!(stats.frames_rx >= 2 && stats.crc_errors == 0, "{port:?}: {stats:?}");
+        assert!(
+            stats.frames_rx >= 2 && stats.crc_errors == 0,
+            "{port:?}: {stats:?}"
+        );
     }
 }
 
@@ -69,7 +99,11 @@ fn frame_mode_serve_through_the_bridge_on_every_port() {
     let dir = tempfile::tempdir().unwrap();
     for (driver, port) in PORTS {
         let mut l = link();
-        l.baud = if port == SerialHardware::NextUart { 115_200 } else { 9600 };
+        l.baud = if port == SerialHardware::NextUart {
+            115_200
+        } else {
+            9600
+        };
         l.calls.push(CallSpec {
             method: "POST".into(),
             path: "/print".into(),
@@ -78,12 +112,21 @@ fn frame_mode_serve_through_the_bridge_on_every_port() {
             contains: vec!["PRINTED".into()],
         });
         let report = run(&request(dir.path(), driver, port, Demo::Serve, l), None).unwrap();
-        assert_eq!(report.outcome.reason, StopReason::ExitCode(0), "{port:?}: {}", report.printed());
+        assert_eq!(
+            report.outcome.reason,
+            StopReason::ExitCode(0),
+            "{port:?}: {}",
+            report.printed()
+        );
         let call = &report.calls[0];
         let (status, body) = call.result.clone().expect("answered");
         assert_eq!(status, 200, "{port:?}: {body}");
         assert!(body.starts_with("PRINTED"), "{port:?}: {body}");
         let printed = report.printed();
-        assert!(printed.contains("/print") && printed.contains(&format!("FRAMES VIA {}", driver.name())), "{port:?}: {printed}");
+        assert!(
+            printed.contains("/print")
+                && printed.contains(&format!("FRAMES VIA {}", driver.name())),
+            "{port:?}: {printed}"
+        );
     }
 }

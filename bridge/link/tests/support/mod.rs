@@ -27,7 +27,8 @@ pub struct Service {
     pub posts: Arc<Mutex<Vec<String>>>,
 }
 
-pub const TODAY: &str = "Sunny, 21°C — light wind from the south-west, no rain expected before evening";
+pub const TODAY: &str =
+    "Sunny, 21°C — light wind from the south-west, no rain expected before evening";
 
 pub async fn service() -> Service {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -38,36 +39,38 @@ pub async fn service() -> Service {
         while let Ok((stream, _)) = listener.accept().await {
             let recorded = recorded.clone();
             tokio::spawn(async move {
-                let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let recorded = recorded.clone();
-                    async move {
-                        let path = req.uri().path().to_string();
-                        let post = req.method() == hyper::Method::POST;
-                        let body = req.into_body().collect().await.unwrap().to_bytes();
-                        let text = if post {
-                            let b = String::from_utf8_lossy(&body).into_owned();
-                            recorded.lock().unwrap().push(b.clone());
-                            format!("GOT {b}")
-                        } else if path == "/weather/today" {
-                            TODAY.to_string()
-                        } else if path == "/long" {
-                            (1..=40).map(|i| format!("LINE {i}\n")).collect()
-                        } else {
-                            return Ok::<_, Infallible>(
+                let svc = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| {
+                        let recorded = recorded.clone();
+                        async move {
+                            let path = req.uri().path().to_string();
+                            let post = req.method() == hyper::Method::POST;
+                            let body = req.into_body().collect().await.unwrap().to_bytes();
+                            let text = if post {
+                                let b = String::from_utf8_lossy(&body).into_owned();
+                                recorded.lock().unwrap().push(b.clone());
+                                format!("GOT {b}")
+                            } else if path == "/weather/today" {
+                                TODAY.to_string()
+                            } else if path == "/long" {
+                                (1..=40).map(|i| format!("LINE {i}\n")).collect()
+                            } else {
+                                return Ok::<_, Infallible>(
+                                    hyper::Response::builder()
+                                        .status(404)
+                                        .body(Full::new(Bytes::from("no such page")))
+                                        .unwrap(),
+                                );
+                            };
+                            Ok::<_, Infallible>(
                                 hyper::Response::builder()
-                                    .status(404)
-                                    .body(Full::new(Bytes::from("no such page")))
+                                    .header("content-type", "text/plain; charset=utf-8")
+                                    .body(Full::new(Bytes::from(text)))
                                     .unwrap(),
-                            );
-                        };
-                        Ok::<_, Infallible>(
-                            hyper::Response::builder()
-                                .header("content-type", "text/plain; charset=utf-8")
-                                .body(Full::new(Bytes::from(text)))
-                                .unwrap(),
-                        )
-                    }
-                });
+                            )
+                        }
+                    },
+                );
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), svc)
                     .await;
@@ -79,7 +82,10 @@ pub async fn service() -> Service {
 
 pub fn services(svc: &Service) -> Arc<HttpServices> {
     let mut map = BTreeMap::new();
-    map.insert("weather".to_string(), format!("http://{}/weather", svc.addr));
+    map.insert(
+        "weather".to_string(),
+        format!("http://{}/weather", svc.addr),
+    );
     map.insert("svc".to_string(), format!("http://{}", svc.addr));
     Arc::new(HttpServices::new(map, Duration::from_secs(5), 64 * 1024))
 }

@@ -32,7 +32,11 @@ impl PtyPair {
             assert!(Instant::now() < until, "socat made no PTYs");
             std::thread::sleep(Duration::from_millis(2));
         }
-        PtyPair { child, micro, bridge }
+        PtyPair {
+            child,
+            micro,
+            bridge,
+        }
     }
 
     /// Pulls the cable: socat goes, and both ends with it.

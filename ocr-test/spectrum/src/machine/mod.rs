@@ -672,7 +672,8 @@ impl Spectrum {
     fn on_editor_wait(&mut self, stop: &StopWhen) -> Option<StopReason> {
         // INPUT #n from another channel (e.g. a serial stream) waits here too, but on that
         // channel's input routine, not on keys.
-        if self.bus.mem.basic_rom_paged() && self.input_routine(CURCHL) != self.input_routine(CHANS) {
+        if self.bus.mem.basic_rom_paged() && self.input_routine(CURCHL) != self.input_routine(CHANS)
+        {
             return None;
         }
         let in_input = self.peek(FLAGX) & 0x20 != 0;
@@ -695,7 +696,10 @@ impl Spectrum {
     /// The input routine of the channel record the system variable at `var` points to.
     fn input_routine(&self, var: u16) -> u16 {
         let chan = u16::from_le_bytes([self.peek(var), self.peek(var + 1)]);
-        u16::from_le_bytes([self.peek(chan.wrapping_add(2)), self.peek(chan.wrapping_add(3))])
+        u16::from_le_bytes([
+            self.peek(chan.wrapping_add(2)),
+            self.peek(chan.wrapping_add(3)),
+        ])
     }
 
     /// Serves LD-BYTES from the tape: A = flag, IX = address, DE = length, carry = LOAD.
