@@ -8,7 +8,7 @@ packages=(
   libtesseract-dev libleptonica-dev tesseract-ocr-eng  # OCR
   zmakebas pasmo                                  # BASIC and Z80 tools the tests compare against
   opense-basic                                    # the free 48K ROM
-  socat                                           # PTY pairs for the serial-link tests
+  socat curl                                      # PTY pairs and an HTTP client for the link tests and demo
 )
 
 missing=()
