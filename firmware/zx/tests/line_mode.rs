@@ -84,7 +84,7 @@ fn next_line_mode_through_stream_4() {
 fn break_while_waiting_for_a_line_returns_to_basic() {
     for driver in Driver::ALL {
         let mut m = machine(driver, true);
-        load_only(
+        load(
             &mut m,
             "10 CLEAR 57343\n20 LOAD \"\" CODE\n30 RANDOMIZE USR 57347\n40 INPUT #4;a$\n50 OUT 57087,1\n",
             &[(LOAD_ADDRESS, library(driver))],

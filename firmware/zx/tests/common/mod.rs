@@ -11,7 +11,6 @@ use retromesh_link_frame::{
 };
 use retromesh_spectrum::basic::{tokenise, TokeniseOptions};
 use retromesh_spectrum::formats::tap::{basic_program_tape, code_tape, Tape};
-use retromesh_spectrum::keyboard::TypeWhen;
 use retromesh_spectrum::{
     MachineConfig, Model, RunOutcome, SerialConfig, SerialHardware, SerialPeer, Spectrum,
     StopReason, StopWhen,
@@ -54,19 +53,10 @@ pub fn basic_tape(source: &str) -> Tape {
     basic_program_tape("test", &program.bytes, Some(first))
 }
 
-/// Loads `basic` and then `code` blocks from tape, as `LOAD ""` would, and starts it.
-///
-/// INPUT #4 goes through the ROM's editor like keyboard INPUT, so the emulator would stop
-/// the run as "waiting for typing" the moment the program reads the channel; a typing job
-/// that never comes due keeps it going (runs end through the exit port instead).
+/// Loads `basic` and then `code` blocks from tape, as `LOAD ""` would, and starts it. (INPUT
+/// #4 waits in the ROM's editor like keyboard INPUT; the emulator tells the two apart by the
+/// current channel, so such a run is not taken for one waiting for typing.)
 pub fn load(m: &mut Spectrum, basic: &str, code: &[(u16, &[u8])]) {
-    load_only(m, basic, code);
-    m.type_keys(Vec::new(), TypeWhen::AfterFrames(u32::MAX - 1));
-}
-
-/// Like [`load`] but leaves the typist alone: the run ends as "waiting for typing" or at the
-/// program's end once nothing more is queued.
-pub fn load_only(m: &mut Spectrum, basic: &str, code: &[(u16, &[u8])]) {
     let mut tape = basic_tape(basic);
     for (addr, bytes) in code {
         tape.blocks.extend(code_tape("code", *addr, bytes).blocks);
