@@ -125,16 +125,17 @@ fn a_bridge_on_a_pty_answers_a_line_mode_micro_and_reports_the_link_going_down()
     let socat = pty::PtyPair::start(dir.path());
     let (micro, line) = (socat.micro.clone(), socat.bridge.clone());
     let port = free_port();
-    let _b = bridge(&[
-        "--device",
-        line.to_str().unwrap(),
-        "--profile",
-        "zx-next",
-        "--name",
-        "next",
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-    ]);
+    // This micro comes from the config file: [[micros]] with a profile and a line override.
+    let config = dir.path().join("retromesh.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[bridge]\nlisten = \"127.0.0.1:{port}\"\n\n[[micros]]\nname = \"next\"\nprofile = \"zx-next\"\ndevice = \"{}\"\nline = {{ byte_gap_ms = 0 }}\n",
+            line.display()
+        ),
+    )
+    .unwrap();
+    let _b = bridge(&["--config", config.to_str().unwrap()]);
     wait_for_micros(port, |j| j.contains("\"link\": \"up\""));
     // The micro's side: plain text, as BASIC's PRINT #4 sends it.
     let mut tty = std::fs::OpenOptions::new()
@@ -165,4 +166,34 @@ fn a_bridge_on_a_pty_answers_a_line_mode_micro_and_reports_the_link_going_down()
         j.contains("\"link\": \"down\"") || j.contains("\"link\": \"connecting\"")
     });
     assert!(json.contains("next"), "{json}");
+}
+
+#[test]
+fn a_bad_profile_or_no_micro_is_a_usage_error_that_names_the_fix() {
+    let out = Command::new(env!("CARGO_BIN_EXE_retromesh"))
+        .args([
+            "bridge",
+            "--device",
+            "/dev/null",
+            "--profile",
+            "zx-foo",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("zx-foo") && err.contains("zx-if1"), "{err}");
+    let out = Command::new(env!("CARGO_BIN_EXE_retromesh"))
+        .args(["bridge", "--listen", "127.0.0.1:0"])
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("no micros to serve") && err.contains("--device"),
+        "{err}"
+    );
 }
