@@ -8,7 +8,7 @@ packages=(
   libtesseract-dev libleptonica-dev tesseract-ocr-eng  # OCR
   zmakebas pasmo                                  # BASIC and Z80 tools the tests compare against
   opense-basic                                    # the free 48K ROM
-  socat curl                                      # PTY pairs and an HTTP client for the link tests and demo
+  socat curl openssl                              # PTY pairs, an HTTP client and TLS tools for the link and gateway tests
 )
 
 missing=()

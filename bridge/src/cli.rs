@@ -76,6 +76,72 @@ Then: curl http://127.0.0.1:8080/v1/micros
 The micro talks line mode (BASIC: PRINT #4 / INPUT #4) or frame mode (machine code); see
 docs/link.md. Profiles: zx-if1, zx-128, zx-next, c64-userport, c64-swiftlink.")]
     Bridge(BridgeArgs),
+
+    /// The development CA: print its root, or issue certificates for people and services.
+    #[command(after_help = "Examples:
+  retromesh certs issue --sa weather --ns default --out certs/weather     # a sample service
+  retromesh certs issue --sa alice --out certs/alice --layout csi         # tls.crt, tls.key, ca.crt
+  retromesh certs ca > root-cert.pem
+
+The CA is made on first use in the state directory (ECDSA P-256) and reused after that.
+Certificates carry the SPIFFE ID spiffe://TRUST-DOMAIN/ns/NS/sa/NAME as their URI SAN and are
+written in Istio's OUTPUT_CERTS layout (cert-chain.pem, key.pem, root-cert.pem) by default.")]
+    Certs(CertsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CertsArgs {
+    /// Where the development CA lives. [default: $XDG_STATE_HOME/retromesh]
+    #[arg(long, env = "RETROMESH_STATE_DIR", global = true, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// The trust domain of the CA and its certificates.
+    #[arg(
+        long,
+        env = "RETROMESH_TRUST_DOMAIN",
+        default_value = "cluster.local",
+        global = true
+    )]
+    pub trust_domain: String,
+
+    #[command(subcommand)]
+    pub command: CertsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertsCommand {
+    /// Print the CA's root certificate (PEM).
+    Ca,
+    /// Issue a certificate with a SPIFFE ID.
+    Issue {
+        /// The whole SPIFFE ID (instead of --ns/--sa).
+        #[arg(long)]
+        spiffe_id: Option<String>,
+        /// Namespace part of spiffe://TD/ns/NS/sa/NAME.
+        #[arg(long, default_value = "default")]
+        ns: String,
+        /// Service account part of spiffe://TD/ns/NS/sa/NAME.
+        #[arg(long)]
+        sa: Option<String>,
+        /// A DNS name to add as a SAN (repeatable).
+        #[arg(long)]
+        dns: Vec<String>,
+        /// Lifetime in hours.
+        #[arg(long, default_value_t = 24.0)]
+        hours: f64,
+        /// Folder to write the files to (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// File names: istio (cert-chain.pem, key.pem, root-cert.pem) or csi (tls.crt, tls.key, ca.crt).
+        #[arg(long, value_enum, default_value = "istio")]
+        layout: LayoutName,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LayoutName {
+    Istio,
+    Csi,
 }
 
 #[derive(Debug, Args)]

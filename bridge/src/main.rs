@@ -55,6 +55,7 @@ fn main() -> ExitCode {
         Command::Print(args) => commands::print::execute(args, &config),
         Command::Test(args) => commands::test::execute(args, &config),
         Command::Bridge(args) => commands::bridge::execute(args, &config),
+        Command::Certs(args) => commands::certs::execute(args),
     };
     exit.into()
 }

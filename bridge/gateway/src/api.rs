@@ -8,21 +8,80 @@
 //! Failures map to one status each: 404 unknown micro, 413 body over the micro's limit (the
 //! limit is in the body), 503 + Retry-After when the micro is busy or not listening, 502 when
 //! the link is down, 504 when the micro does not reply in time.
+//!
+//! The caller passed to a micro is its SPIFFE ID when the TLS layer authenticated it, else
+//! `tcp://PEER`.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
 use retromesh_link::{CallError, InboundRequest, LinkState, Micro};
 use retromesh_link_frame::Method;
 use serde::Serialize;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
+
+/// Who sent a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub peer: SocketAddr,
+    /// Set only when the caller presented a verified client certificate.
+    pub spiffe_id: Option<String>,
+}
+
+impl Caller {
+    /// A caller known only by its address (plain HTTP).
+    pub fn unauthenticated(peer: SocketAddr) -> Self {
+        Caller {
+            peer,
+            spiffe_id: None,
+        }
+    }
+
+    /// What the micro is told in `FROM`.
+    pub fn describe(&self) -> String {
+        match &self.spiffe_id {
+            Some(id) => id.clone(),
+            None => format!("tcp://{}", self.peer),
+        }
+    }
+}
+
+/// Which HTTP version a connection speaks; `Auto` sniffs the HTTP/2 preface.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HttpVersion {
+    #[default]
+    Auto,
+    Http1,
+    Http2,
+}
+
+/// Per-connection HTTP limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// Request line + headers (HTTP/1.1 read buffer, HTTP/2 header list). At least 8 KiB.
+    pub max_header_bytes: usize,
+    /// HTTP/1.1: the whole header must arrive within this (slowloris).
+    pub header_read_timeout: Duration,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            max_header_bytes: 16 * 1024,
+            header_read_timeout: Duration::from_secs(10),
+        }
+    }
+}
 
 /// The micros the API serves, by name.
 #[derive(Clone, Debug)]
@@ -69,7 +128,7 @@ impl Api {
         self.micros.get(name)
     }
 
-    pub async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+    pub async fn handle(&self, req: Request<Incoming>, caller: Caller) -> Response<Full<Bytes>> {
         let path = req.uri().path().to_string();
         let parts: Vec<&str> = path.trim_start_matches('/').splitn(4, '/').collect();
         match parts.as_slice() {
@@ -82,7 +141,7 @@ impl Api {
                     target.push('?');
                     target.push_str(q);
                 }
-                self.rpc(name, target, req, peer).await
+                self.rpc(name, target, req, &caller).await
             }
             _ => text(
                 StatusCode::NOT_FOUND,
@@ -137,7 +196,7 @@ impl Api {
         name: &str,
         path: String,
         req: Request<Incoming>,
-        peer: SocketAddr,
+        caller: &Caller,
     ) -> Response<Full<Bytes>> {
         let Some(micro) = self.micros.get(name) else {
             let known: Vec<&str> = self.micros.keys().map(String::as_str).collect();
@@ -174,7 +233,7 @@ impl Api {
         let request = InboundRequest {
             method,
             path,
-            caller: format!("tcp://{peer}"),
+            caller: caller.describe(),
             body,
         };
         match micro.call(request).await {
@@ -214,7 +273,8 @@ fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {
         .unwrap_or_default()
 }
 
-/// Serves the API over plain HTTP/1.1 on `listener` until the task is dropped.
+/// Serves the API over plain HTTP (HTTP/1.1, or HTTP/2 with prior knowledge) on `listener`
+/// until the task is dropped. Callers are unauthenticated.
 pub async fn serve(listener: TcpListener, api: Api) {
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -224,18 +284,47 @@ pub async fn serve(listener: TcpListener, api: Api) {
                 continue;
             }
         };
-        let api = api.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| {
-                let api = api.clone();
-                async move { Ok::<_, Infallible>(api.handle(req, peer).await) }
-            });
-            if let Err(e) = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
-                tracing::debug!(%e, %peer, "connection ended with an error");
-            }
-        });
+        tokio::spawn(serve_connection(
+            stream,
+            Caller::unauthenticated(peer),
+            api.clone(),
+            HttpVersion::Auto,
+            HttpLimits::default(),
+        ));
+    }
+}
+
+/// Serves the API on one established connection (plain or already decrypted) until it ends.
+pub async fn serve_connection<I>(
+    io: I,
+    caller: Caller,
+    api: Api,
+    version: HttpVersion,
+    limits: HttpLimits,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let peer = caller.peer;
+    let service = hyper::service::service_fn(move |req| {
+        let (api, caller) = (api.clone(), caller.clone());
+        async move { Ok::<_, Infallible>(api.handle(req, caller).await) }
+    });
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        // hyper panics under 8 KiB.
+        .max_buf_size(limits.max_header_bytes.max(8192));
+    builder
+        .http2()
+        .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX));
+    let builder = match version {
+        HttpVersion::Auto => builder,
+        HttpVersion::Http1 => builder.http1_only(),
+        HttpVersion::Http2 => builder.http2_only(),
+    };
+    if let Err(e) = builder.serve_connection(TokioIo::new(io), service).await {
+        tracing::debug!(%e, %peer, "connection ended with an error");
     }
 }

@@ -1,8 +1,13 @@
 //! The bridge's HTTP front: the versioned `/v1` API that mesh services call to reach a micro.
 //!
-//! This crate serves the API over plain HTTP on a listener it is given; the identity and TLS
-//! layers sit in front of the same router.
+//! [`api`] serves the API over plain HTTP on a listener it is given; [`tls`] puts Istio-style
+//! mutual TLS in front of the same router, each micro with its own SPIFFE identity.
 
 pub mod api;
+pub mod tls;
 
-pub use api::{serve, Api};
+pub use api::{serve, serve_connection, Api, Caller, HttpLimits, HttpVersion};
+pub use tls::{
+    serve_tls, IdentityChoice, Limits, MtlsMode, ServerIdentity, SniMap, TlsError, TlsListener,
+    TlsPolicy, TlsSettings, TrustBundle,
+};

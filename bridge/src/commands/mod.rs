@@ -1,3 +1,4 @@
 pub mod bridge;
+pub mod certs;
 pub mod print;
 pub mod test;

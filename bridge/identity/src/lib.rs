@@ -1,0 +1,31 @@
+//! One SPIFFE identity per micro, as an Istio sidecar would hold it.
+//!
+//! Each micro behind the bridge is a mesh workload with its own SPIFFE ID
+//! (`spiffe://<trust-domain>/ns/<ns>/sa/<sa>`), certificate chain, private key and trust roots.
+//! An [`Identity`] comes from one of two places:
+//!
+//! - a development CA ([`DevCa`]) kept in the bridge's state directory, which issues short-lived
+//!   ECDSA P-256 leaves and re-issues them before half their lifetime is gone;
+//! - PEM files written by someone else, in Istio's `output-certs` layout or cert-manager
+//!   csi-driver-spiffe's ([`Layout`]), re-read when they change.
+//!
+//! Either way callers get a `watch::Receiver<Arc<Identity>>` ([`IdentitySource::start`]): a new
+//! identity is published only once it validates, so the TLS listener can apply whatever it
+//! receives to the next handshake.
+
+mod dev_ca;
+mod error;
+mod files;
+mod identity;
+mod spiffe_id;
+mod watcher;
+
+pub use dev_ca::DevCa;
+pub use error::{IdentityError, Part, Problem};
+pub use files::{load, load_dir, write_pem_files, IdentityPaths, Layout};
+pub use identity::Identity;
+pub use spiffe_id::{SpiffeId, SpiffeIdError, SpiffeIdErrorKind, TrustDomain};
+pub use watcher::{IdentitySource, IdentityWatcher};
+
+/// Re-exported so callers name the same DER types as [`Identity`]'s fields.
+pub use rustls_pki_types::{CertificateDer, PrivateKeyDer};
