@@ -193,6 +193,42 @@ pub struct BridgeArgs {
     /// Seconds every exchange with a micro may take. [default: 30]
     #[arg(long, value_name = "SECONDS")]
     pub deadline: Option<f64>,
+
+    /// Also serve the API over mutual TLS here, each micro with its own SPIFFE identity.
+    #[arg(long, env = "RETROMESH_MTLS_LISTEN", value_name = "ADDR")]
+    pub mtls_listen: Option<String>,
+
+    /// strict: TLS with a client certificate only; permissive: plaintext too, on the same port.
+    #[arg(long, value_enum, default_value = "strict")]
+    pub mtls_mode: MtlsModeName,
+
+    /// Trust domain of the micros' SPIFFE IDs (spiffe://TD/ns/retromesh/sa/NAME).
+    #[arg(long, env = "RETROMESH_TRUST_DOMAIN", default_value = "cluster.local")]
+    pub trust_domain: String,
+
+    /// Where the development CA lives. [default: $XDG_STATE_HOME/retromesh]
+    #[arg(long, env = "RETROMESH_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// A micro's identity from PEM files instead of the development CA: NAME=DIR, with DIR in
+    /// Istio's layout (cert-chain.pem, key.pem, root-cert.pem) or csi-driver-spiffe's
+    /// (tls.crt, tls.key, ca.crt). Reloaded when the files change.
+    #[arg(long, value_name = "NAME=DIR")]
+    pub identity_dir: Vec<String>,
+
+    /// Prometheus metrics (/stats/prometheus) here, e.g. 127.0.0.1:15020.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+
+    /// Readiness (/healthz/ready) here, e.g. 127.0.0.1:15021.
+    #[arg(long, value_name = "ADDR")]
+    pub ready_listen: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MtlsModeName {
+    Strict,
+    Permissive,
 }
 
 #[derive(Debug, Args)]

@@ -197,3 +197,117 @@ fn a_bad_profile_or_no_micro_is_a_usage_error_that_names_the_fix() {
         "{err}"
     );
 }
+
+#[test]
+fn an_emulated_spectrum_behind_mtls_with_its_own_spiffe_identity() {
+    let state = tempfile::tempdir().unwrap();
+    let state_dir = state.path().join("state");
+    let client = state.path().join("weather");
+    // A sample service's certificate from the same development CA the bridge will use.
+    let out = Command::new(env!("CARGO_BIN_EXE_retromesh"))
+        .args([
+            "certs",
+            "--state-dir",
+            state_dir.to_str().unwrap(),
+            "issue",
+            "--sa",
+            "weather",
+            "--out",
+            client.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "spiffe://cluster.local/ns/default/sa/weather"
+    );
+
+    let (api, mtls, metrics, ready) = (free_port(), free_port(), free_port(), free_port());
+    let _b = bridge(&[
+        "--emulate",
+        "firmware/zx/demos/serve.bas",
+        "--port",
+        "if1",
+        "--listen",
+        &format!("127.0.0.1:{api}"),
+        "--mtls-listen",
+        &format!("127.0.0.1:{mtls}"),
+        "--state-dir",
+        state_dir.to_str().unwrap(),
+        "--metrics-listen",
+        &format!("127.0.0.1:{metrics}"),
+        "--ready-listen",
+        &format!("127.0.0.1:{ready}"),
+    ]);
+    let until = Instant::now() + WAIT;
+    while !curl(&["-sf", &format!("http://127.0.0.1:{ready}/healthz/ready")])
+        .status
+        .success()
+    {
+        assert!(Instant::now() < until, "never ready");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let host = "speccy.retromesh.svc.cluster.local";
+    let resolve = format!("{host}:{mtls}:127.0.0.1");
+    let cert = |f: &str| client.join(f).to_str().unwrap().to_string();
+    let mtls_curl = |extra: &[&str]| {
+        let mut args = vec!["-i", "--resolve", &resolve, "--cacert"];
+        let (ca, crt, key) = (
+            cert("root-cert.pem"),
+            cert("cert-chain.pem"),
+            cert("key.pem"),
+        );
+        args.extend([ca.as_str(), "--cert", crt.as_str(), "--key", key.as_str()]);
+        args.extend(extra);
+        curl(&args)
+    };
+    let url = format!("https://{host}:{mtls}/v1/micros/speccy/rpc/print");
+    let until = Instant::now() + WAIT;
+    let text = loop {
+        let out = mtls_curl(&["--data-binary", "HELLO OVER MTLS", &url]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if !text.contains(" 503") {
+            break text;
+        }
+        assert!(Instant::now() < until, "the micro never listened: {text}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        text.contains(" 200") && text.trim_end().ends_with("PRINTED 1"),
+        "{text}"
+    );
+    // The micro's certificate carries its own SPIFFE ID, and the mTLS port refuses plaintext.
+    let served = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "openssl s_client -connect 127.0.0.1:{mtls} -servername {host} -cert {} -key {} </dev/null 2>/dev/null | openssl x509 -noout -ext subjectAltName",
+            cert("cert-chain.pem"), cert("key.pem")
+        ))
+        .output()
+        .unwrap();
+    let san = String::from_utf8_lossy(&served.stdout);
+    assert!(
+        san.contains("URI:spiffe://cluster.local/ns/retromesh/sa/speccy"),
+        "{san}"
+    );
+    assert!(
+        !curl(&["-sf", &format!("http://127.0.0.1:{mtls}/v1/micros")])
+            .status
+            .success()
+    );
+    let scrape = curl(&[
+        "-s",
+        &format!("http://127.0.0.1:{metrics}/stats/prometheus"),
+    ]);
+    let scrape = String::from_utf8_lossy(&scrape.stdout);
+    assert!(
+        scrape.contains("retromesh_link_state{micro=\"speccy\"} 2"),
+        "{scrape}"
+    );
+}

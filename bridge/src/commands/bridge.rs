@@ -14,9 +14,11 @@ use retromesh_link::{LinkState, Micro, MicroSpec};
 use retromesh_readback::ReadMode;
 use retromesh_spectrum::{MachineConfig, Model, SerialHardware};
 
-use crate::cli::BridgeArgs;
+use crate::cli::{BridgeArgs, MtlsModeName};
+use crate::commands::mesh;
 use crate::config::{Config, MicroConfig};
 use crate::exit::Exit;
+use retromesh_gateway::MtlsMode;
 
 pub fn execute(args: BridgeArgs, config: &Config) -> Exit {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -104,6 +106,55 @@ async fn serve(args: BridgeArgs, config: &Config) -> Exit {
         .map(|a| a.to_string())
         .unwrap_or(listen);
     tracing::info!(%addr, "API listening: GET /v1/micros, POST /v1/micros/NAME/rpc");
+    let ready = match mesh::start_telemetry(
+        args.metrics_listen.clone(),
+        args.ready_listen.clone(),
+        &micros,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!("{e}");
+            return Exit::Environment;
+        }
+    };
+    let api = retromesh_gateway::Api::new(micros.clone());
+    if let Some(mtls) = &args.mtls_listen {
+        let mut dirs = BTreeMap::new();
+        for d in &args.identity_dir {
+            match d.split_once('=') {
+                Some((name, dir)) => {
+                    dirs.insert(name.to_string(), std::path::PathBuf::from(dir));
+                }
+                None => {
+                    tracing::error!("--identity-dir {d}: write it as NAME=DIR");
+                    return Exit::Usage;
+                }
+            }
+        }
+        let opts = mesh::MeshOptions {
+            listen: mtls.clone(),
+            mode: match args.mtls_mode {
+                MtlsModeName::Strict => MtlsMode::Strict,
+                MtlsModeName::Permissive => MtlsMode::Permissive,
+            },
+            trust_domain: args.trust_domain.clone(),
+            state_dir: args
+                .state_dir
+                .clone()
+                .unwrap_or_else(super::certs::default_state_dir),
+            identity_dirs: dirs,
+        };
+        match mesh::start_mtls(opts, &micros, api.clone()).await {
+            Ok(addr) => tracing::info!(%addr, "mTLS API listening"),
+            Err(e) => {
+                tracing::error!("{e}");
+                return Exit::BadInput;
+            }
+        }
+    }
+    let _ = ready.send(Ok(()));
     for m in &micros {
         let m = m.clone();
         tokio::spawn(async move {
@@ -120,7 +171,6 @@ async fn serve(args: BridgeArgs, config: &Config) -> Exit {
             }
         });
     }
-    let api = retromesh_gateway::Api::new(micros);
     tokio::select! {
         _ = retromesh_gateway::serve(listener, api) => Exit::Ok,
         _ = tokio::signal::ctrl_c() => {

@@ -1,4 +1,5 @@
 pub mod bridge;
 pub mod certs;
+pub mod mesh;
 pub mod print;
 pub mod test;
