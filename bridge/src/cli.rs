@@ -75,7 +75,7 @@ Then: curl http://127.0.0.1:8080/v1/micros
 
 The micro talks line mode (BASIC: PRINT #4 / INPUT #4) or frame mode (machine code); see
 docs/link.md. Profiles: zx-if1, zx-128, zx-next, c64-userport, c64-swiftlink.")]
-    Bridge(BridgeArgs),
+    Bridge(Box<BridgeArgs>),
 
     /// The development CA: print its root, or issue certificates for people and services.
     #[command(after_help = "Examples:

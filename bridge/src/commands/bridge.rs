@@ -20,7 +20,7 @@ use crate::config::{Config, MicroConfig};
 use crate::exit::Exit;
 use retromesh_gateway::MtlsMode;
 
-pub fn execute(args: BridgeArgs, config: &Config) -> Exit {
+pub fn execute(args: Box<BridgeArgs>, config: &Config) -> Exit {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -31,7 +31,7 @@ pub fn execute(args: BridgeArgs, config: &Config) -> Exit {
             return Exit::Environment;
         }
     };
-    runtime.block_on(serve(args, config))
+    runtime.block_on(serve(*args, config))
 }
 
 async fn serve(args: BridgeArgs, config: &Config) -> Exit {
