@@ -48,6 +48,37 @@ impl Connector for TransportConfig {
     }
 }
 
+/// A line opened by someone else (a socket accepted elsewhere, one end of a pipe): handed
+/// to the session once; when it closes, there is nothing to reopen.
+pub struct OpenedLine {
+    io: std::sync::Mutex<Option<BoxedIo>>,
+    name: String,
+}
+
+impl OpenedLine {
+    pub fn new(io: BoxedIo, name: impl Into<String>) -> Self {
+        OpenedLine {
+            io: std::sync::Mutex::new(Some(io)),
+            name: name.into(),
+        }
+    }
+}
+
+impl Connector for OpenedLine {
+    fn connect(&self) -> ConnectFuture<'_> {
+        let io = self.io.lock().ok().and_then(|mut io| io.take());
+        let name = self.name.clone();
+        Box::pin(async move {
+            io.ok_or_else(|| {
+                ConnectError::from(format!("{name} was handed over once and has closed"))
+            })
+        })
+    }
+    fn describe(&self) -> String {
+        self.name.clone()
+    }
+}
+
 /// Everything a session needs to know about its micro.
 #[derive(Clone)]
 pub struct MicroSpec {

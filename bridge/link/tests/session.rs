@@ -15,7 +15,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 const WAIT: Duration = Duration::from_secs(10);
 
-fn spec(name: &str, line: Arc<Once>) -> MicroSpec {
+fn spec(name: &str, line: Arc<retromesh_link::session::OpenedLine>) -> MicroSpec {
     let mut spec = MicroSpec::new(name, profile("zx-if1", 115_200), line);
     spec.deadline = Duration::from_secs(5);
     spec

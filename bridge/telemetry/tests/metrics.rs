@@ -1,7 +1,7 @@
 //! The metrics port as Prometheus scrapes it: real HTTP, text that parses, Istio's label set,
 //! the link's counters from a live micro; and the readiness port.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -10,26 +10,13 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use prometheus_client::registry::Registry;
 use retromesh_link::profile::MachineProfile;
-use retromesh_link::session::{ConnectError, ConnectFuture, Connector};
-use retromesh_link::transport::BoxedIo;
+use retromesh_link::session::OpenedLine;
 use retromesh_link::upstream::HttpServices;
 use retromesh_link::MicroSpec;
 use retromesh_telemetry::{
     serve_metrics, serve_readiness, IstioLabels, LinkCollector, RequestMetrics,
 };
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-struct Once(Mutex<Option<BoxedIo>>);
-
-impl Connector for Once {
-    fn connect(&self) -> ConnectFuture<'_> {
-        let io = self.0.lock().unwrap().take();
-        Box::pin(async move { io.ok_or_else(|| ConnectError::from("used")) })
-    }
-    fn describe(&self) -> String {
-        "test".into()
-    }
-}
 
 /// A sample's number. OpenMetrics names a counter's family without `_total`, which this
 /// parser reads as untyped: the number is what matters here.
@@ -57,7 +44,7 @@ async fn metrics_parse_as_prometheus_text_with_istio_labels_and_link_counters() 
         MicroSpec::new(
             "speccy",
             MachineProfile::by_name("zx-next").unwrap().clone(),
-            Arc::new(Once(Mutex::new(Some(Box::new(a))))),
+            Arc::new(OpenedLine::new(Box::new(a), "test line")),
         ),
         Arc::new(HttpServices::new(
             Default::default(),

@@ -3,33 +3,25 @@
 //! of emulated time.
 
 use std::pin::Pin;
-use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use retromesh_link::session::{ConnectError, ConnectFuture, Connector};
-use retromesh_link::transport::BoxedIo;
+use retromesh_link::session::OpenedLine;
 use retromesh_spectrum::SerialPeer;
 use tokio::io::{AsyncRead, AsyncWrite, DuplexStream, ReadBuf};
 
 /// Bytes the pipe holds each way before the writer waits.
 const PIPE_BYTES: usize = 64 * 1024;
 
-/// The bridge's end: handed out once, as a serial device is opened once per plug-in.
-pub struct EmulatedLine {
-    end: Mutex<Option<DuplexStream>>,
-    name: String,
-}
+/// The bridge's end of the emulated line, handed out once as a serial device is opened once
+/// per plug-in, and the micro's end for `Spectrum::run_linked`.
+pub struct EmulatedLine;
 
 impl EmulatedLine {
-    /// The line for the bridge, and the peer to pass to `Spectrum::run_linked`.
-    pub fn pair(name: &str, clock_hz: u64, speed: f64) -> (EmulatedLine, EmulatedPeer) {
+    pub fn pair(name: &str, clock_hz: u64, speed: f64) -> (OpenedLine, EmulatedPeer) {
         let (bridge, micro) = tokio::io::duplex(PIPE_BYTES);
         (
-            EmulatedLine {
-                end: Mutex::new(Some(bridge)),
-                name: name.into(),
-            },
+            OpenedLine::new(Box::new(bridge), format!("emulated micro {name}")),
             EmulatedPeer {
                 io: micro,
                 pending: Vec::new(),
@@ -39,22 +31,6 @@ impl EmulatedLine {
                 anchor: None,
             },
         )
-    }
-}
-
-impl Connector for EmulatedLine {
-    fn connect(&self) -> ConnectFuture<'_> {
-        let end = self.end.lock().map(|mut e| e.take()).unwrap_or(None);
-        let name = self.name.clone();
-        Box::pin(async move {
-            end.map(|io| Box::new(io) as BoxedIo).ok_or_else(|| {
-                ConnectError::from(format!("the emulated micro {name} has stopped running"))
-            })
-        })
-    }
-
-    fn describe(&self) -> String {
-        format!("emulated micro {}", self.name)
     }
 }
 

@@ -206,7 +206,7 @@ async fn make_calls(api: std::net::SocketAddr, specs: Vec<CallSpec>) -> Vec<Call
 /// An emulated micro running in its own thread, for a long-running bridge.
 pub struct EmulatedMicro {
     /// Give this to the bridge as the micro's line.
-    pub line: EmulatedLine,
+    pub line: retromesh_link::session::OpenedLine,
     /// Ends when the program ends (or its budget runs out), with why.
     pub thread: std::thread::JoinHandle<RunOutcome>,
 }

@@ -20,8 +20,7 @@ use retromesh_gateway::{
     serve_tls, Api, IdentityChoice, ServerIdentity, SniMap, TlsListener, TlsSettings, TrustBundle,
 };
 use retromesh_link::profile::{LinkOverrides, MachineProfile};
-use retromesh_link::session::{ConnectError, ConnectFuture, Connector};
-use retromesh_link::transport::BoxedIo;
+use retromesh_link::session::OpenedLine;
 use retromesh_link::upstream::HttpServices;
 use retromesh_link::{Micro, MicroSpec};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -282,18 +281,6 @@ pub fn by_sni(pki: &Pki) -> TlsSettings {
 
 // --- a micro that answers every request with its FROM line ---
 
-struct Once(Mutex<Option<BoxedIo>>);
-
-impl Connector for Once {
-    fn connect(&self) -> ConnectFuture<'_> {
-        let io = self.0.lock().unwrap().take();
-        Box::pin(async move { io.ok_or_else(|| ConnectError::from("line already used")) })
-    }
-    fn describe(&self) -> String {
-        "test line".into()
-    }
-}
-
 async fn read_block(r: &mut (impl AsyncBufReadExt + Unpin)) -> Option<Vec<String>> {
     let mut lines = Vec::new();
     loop {
@@ -323,7 +310,11 @@ pub async fn echo_micro(name: &str) -> Micro {
     }
     .apply(MachineProfile::by_name("zx-if1").unwrap())
     .unwrap();
-    let mut spec = MicroSpec::new(name, profile, Arc::new(Once(Mutex::new(Some(Box::new(a))))));
+    let mut spec = MicroSpec::new(
+        name,
+        profile,
+        Arc::new(OpenedLine::new(Box::new(a), "test line")),
+    );
     spec.deadline = WAIT;
     let upstream = Arc::new(HttpServices::new(BTreeMap::new(), WAIT, 1024));
     let micro = retromesh_link::spawn(spec, upstream);

@@ -15,8 +15,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use retromesh_link::profile::{LinkOverrides, MachineProfile};
-use retromesh_link::session::{ConnectError, ConnectFuture, Connector};
-use retromesh_link::transport::BoxedIo;
+use retromesh_link::session::OpenedLine;
 use retromesh_link::upstream::HttpServices;
 use tokio::io::DuplexStream;
 
@@ -102,22 +101,12 @@ pub fn profile(name: &str, baud: u32) -> MachineProfile {
     .unwrap()
 }
 
-/// Hands one end of an in-memory line to the session, once.
-pub struct Once(pub Mutex<Option<BoxedIo>>);
+/// One end of an in-memory line for a session, and the other end for the test.
+pub struct Once;
 
 impl Once {
-    pub fn pair() -> (Arc<Once>, DuplexStream) {
+    pub fn pair() -> (Arc<OpenedLine>, DuplexStream) {
         let (a, b) = tokio::io::duplex(64 * 1024);
-        (Arc::new(Once(Mutex::new(Some(Box::new(a))))), b)
-    }
-}
-
-impl Connector for Once {
-    fn connect(&self) -> ConnectFuture<'_> {
-        let io = self.0.lock().unwrap().take();
-        Box::pin(async move { io.ok_or_else(|| ConnectError::from("line already used")) })
-    }
-    fn describe(&self) -> String {
-        "test line".into()
+        (Arc::new(OpenedLine::new(Box::new(a), "test line")), b)
     }
 }
