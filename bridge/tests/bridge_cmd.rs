@@ -310,4 +310,17 @@ fn an_emulated_spectrum_behind_mtls_with_its_own_spiffe_identity() {
         scrape.contains("retromesh_link_state{micro=\"speccy\"} 2"),
         "{scrape}"
     );
+    // The mTLS call is counted the way Istio counts it, caller and micro named by SPIFFE ID.
+    let line = scrape
+        .lines()
+        .find(|l| l.starts_with("istio_requests_total{") && l.contains("response_code=\"200\""))
+        .unwrap_or_else(|| panic!("no istio_requests_total for the call:\n{scrape}"));
+    for want in [
+        "source_principal=\"spiffe://cluster.local/ns/default/sa/weather\"",
+        "destination_principal=\"spiffe://cluster.local/ns/retromesh/sa/speccy\"",
+        "destination_service=\"speccy.retromesh.svc.cluster.local\"",
+        "connection_security_policy=\"mutual_tls\"",
+    ] {
+        assert!(line.contains(want), "{want} missing: {line}");
+    }
 }

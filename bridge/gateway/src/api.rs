@@ -87,6 +87,18 @@ impl Default for HttpLimits {
 #[derive(Clone, Debug)]
 pub struct Api {
     micros: Arc<BTreeMap<String, Micro>>,
+    telemetry: Option<Arc<ApiTelemetry>>,
+}
+
+/// What the API records per request: Istio's request metrics, with each micro's SPIFFE ID as
+/// the destination principal.
+#[derive(Debug)]
+pub struct ApiTelemetry {
+    pub metrics: retromesh_telemetry::RequestMetrics,
+    /// Micro name → its SPIFFE ID.
+    pub principals: BTreeMap<String, String>,
+    /// Micro name → the service host mesh clients use for it.
+    pub hosts: BTreeMap<String, String>,
 }
 
 #[derive(Serialize)]
@@ -121,14 +133,61 @@ impl Api {
                     .map(|m| (m.name().to_string(), m))
                     .collect(),
             ),
+            telemetry: None,
         }
+    }
+
+    /// Records Istio's request metrics for every request from now on.
+    pub fn with_telemetry(mut self, telemetry: ApiTelemetry) -> Self {
+        self.telemetry = Some(Arc::new(telemetry));
+        self
     }
 
     pub fn micro(&self, name: &str) -> Option<&Micro> {
         self.micros.get(name)
     }
 
+    /// Answers one request, then writes its access-log line and its metrics.
     pub async fn handle(&self, req: Request<Incoming>, caller: Caller) -> Response<Full<Bytes>> {
+        let started = std::time::Instant::now();
+        let (method, path) = (req.method().clone(), req.uri().path().to_string());
+        let request_bytes = req
+            .headers()
+            .get(hyper::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+            .unwrap_or(0);
+        let resp = self.route(req, &caller).await;
+        let took = started.elapsed();
+        let response_bytes = hyper::body::Body::size_hint(resp.body())
+            .exact()
+            .unwrap_or(0);
+        tracing::info!(
+            caller = %caller.describe(),
+            %method,
+            %path,
+            status = resp.status().as_u16(),
+            ms = took.as_millis() as u64,
+            "access"
+        );
+        if let Some(t) = &self.telemetry {
+            let micro = path.split('/').nth(3).unwrap_or("");
+            let mut labels = retromesh_telemetry::IstioLabels::new("destination");
+            if let Some(id) = &caller.spiffe_id {
+                labels = labels.with_source_principal(id);
+                labels.connection_security_policy = "mutual_tls".into();
+            }
+            if let Some(id) = t.principals.get(micro) {
+                let host = t.hosts.get(micro).map(String::as_str).unwrap_or("unknown");
+                labels = labels.with_destination_principal(id, host);
+            }
+            labels.response_code = resp.status().as_u16().to_string();
+            t.metrics
+                .record(&labels, took, request_bytes, response_bytes);
+        }
+        resp
+    }
+
+    async fn route(&self, req: Request<Incoming>, caller: &Caller) -> Response<Full<Bytes>> {
         let path = req.uri().path().to_string();
         let parts: Vec<&str> = path.trim_start_matches('/').splitn(4, '/').collect();
         match parts.as_slice() {
@@ -141,7 +200,7 @@ impl Api {
                     target.push('?');
                     target.push_str(q);
                 }
-                self.rpc(name, target, req, &caller).await
+                self.rpc(name, target, req, caller).await
             }
             _ => text(
                 StatusCode::NOT_FOUND,

@@ -6,7 +6,7 @@
 pub mod api;
 pub mod tls;
 
-pub use api::{serve, serve_connection, Api, Caller, HttpLimits, HttpVersion};
+pub use api::{serve, serve_connection, Api, ApiTelemetry, Caller, HttpLimits, HttpVersion};
 pub use tls::{
     serve_tls, IdentityChoice, Limits, MtlsMode, ServerIdentity, SniMap, TlsError, TlsListener,
     TlsPolicy, TlsSettings, TrustBundle,

@@ -106,7 +106,7 @@ async fn serve(args: BridgeArgs, config: &Config) -> Exit {
         .map(|a| a.to_string())
         .unwrap_or(listen);
     tracing::info!(%addr, "API listening: GET /v1/micros, POST /v1/micros/NAME/rpc");
-    let ready = match mesh::start_telemetry(
+    let (requests, ready) = match mesh::start_telemetry(
         args.metrics_listen.clone(),
         args.ready_listen.clone(),
         &micros,
@@ -119,7 +119,15 @@ async fn serve(args: BridgeArgs, config: &Config) -> Exit {
             return Exit::Environment;
         }
     };
-    let api = retromesh_gateway::Api::new(micros.clone());
+    let mut api = retromesh_gateway::Api::new(micros.clone());
+    if let Some(metrics) = requests {
+        let (principals, hosts) = mesh::principals(&args.trust_domain, &micros);
+        api = api.with_telemetry(retromesh_gateway::ApiTelemetry {
+            metrics,
+            principals,
+            hosts,
+        });
+    }
     if let Some(mtls) = &args.mtls_listen {
         let mut dirs = BTreeMap::new();
         for d in &args.identity_dir {

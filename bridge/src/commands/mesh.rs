@@ -13,7 +13,7 @@ use retromesh_gateway::{
 };
 use retromesh_identity::{DevCa, Identity, IdentitySource, SpiffeId, TrustDomain};
 use retromesh_link::Micro;
-use retromesh_telemetry::{serve_metrics, serve_readiness, LinkCollector};
+use retromesh_telemetry::{serve_metrics, serve_readiness, LinkCollector, RequestMetrics};
 use tokio::sync::watch;
 
 /// The Kubernetes namespace micros are named in, in their SPIFFE IDs and service names.
@@ -26,6 +26,31 @@ pub struct MeshOptions {
     pub state_dir: PathBuf,
     /// Micros whose identity comes from PEM files (Istio or csi-driver-spiffe layout).
     pub identity_dirs: BTreeMap<String, PathBuf>,
+}
+
+/// Each micro's SPIFFE ID and service host, for metrics labels.
+pub fn principals(
+    trust_domain: &str,
+    micros: &[Micro],
+) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    let ids = micros
+        .iter()
+        .map(|m| {
+            let id = format!(
+                "spiffe://{trust_domain}/ns/{MICRO_NAMESPACE}/sa/{}",
+                m.name()
+            );
+            (m.name().to_string(), id)
+        })
+        .collect();
+    let hosts = micros
+        .iter()
+        .map(|m| {
+            let host = format!("{}.{MICRO_NAMESPACE}.svc.cluster.local", m.name());
+            (m.name().to_string(), host)
+        })
+        .collect();
+    (ids, hosts)
 }
 
 /// Starts each micro's identity and the mTLS listener. Returns once the listener is bound.
@@ -127,16 +152,19 @@ fn follow<T: Send + Sync + 'static>(
     out
 }
 
-/// Serves Prometheus text (the link's counters) on `metrics` and readiness on `ready`, either
-/// of which may be absent. Readiness turns true when the caller says so.
+/// Serves Prometheus text (Istio's request metrics, which the returned handle records, and the
+/// link's counters) on `metrics` and readiness on `ready`, either of which may be absent.
+/// Readiness turns true when the caller says so.
 pub async fn start_telemetry(
     metrics: Option<String>,
     ready: Option<String>,
     micros: &[Micro],
-) -> Result<watch::Sender<Result<(), String>>, String> {
+) -> Result<(Option<RequestMetrics>, watch::Sender<Result<(), String>>), String> {
     let (ready_tx, ready_rx) = watch::channel(Err("starting".to_string()));
+    let mut requests = None;
     if let Some(addr) = metrics {
         let mut registry = Registry::default();
+        requests = Some(RequestMetrics::register(&mut registry));
         registry.register_collector(Box::new(LinkCollector::new(micros.iter().cloned())));
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
@@ -151,5 +179,5 @@ pub async fn start_telemetry(
         tracing::info!(addr = %listener.local_addr().map(|a| a.to_string()).unwrap_or(addr), "readiness at /healthz/ready");
         tokio::spawn(serve_readiness(listener, ready_rx));
     }
-    Ok(ready_tx)
+    Ok((requests, ready_tx))
 }
