@@ -25,6 +25,9 @@ pub struct Config {
     /// The micros this bridge serves.
     #[serde(default)]
     pub micros: Vec<MicroConfig>,
+    /// Authorization rules, Istio's AuthorizationPolicy semantics (see docs/gateway.md).
+    #[serde(default)]
+    pub policies: Vec<retromesh_gateway::authz::Rule>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

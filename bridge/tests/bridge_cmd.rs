@@ -228,8 +228,32 @@ fn an_emulated_spectrum_behind_mtls_with_its_own_spiffe_identity() {
         "spiffe://cluster.local/ns/default/sa/weather"
     );
 
+    // Only the weather service may call the speccy (Istio semantics: one ALLOW rule denies the rest).
+    let other = state.path().join("alice");
+    let out = Command::new(env!("CARGO_BIN_EXE_retromesh"))
+        .args([
+            "certs",
+            "--state-dir",
+            state_dir.to_str().unwrap(),
+            "issue",
+            "--sa",
+            "alice",
+            "--out",
+            other.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let config = state.path().join("retromesh.toml");
+    std::fs::write(
+        &config,
+        "[[policies]]\nname = \"only-weather\"\nmicro = \"speccy\"\naction = \"ALLOW\"\nprincipals = [\"cluster.local/ns/default/sa/weather\"]\n",
+    )
+    .unwrap();
     let (api, mtls, metrics, ready) = (free_port(), free_port(), free_port(), free_port());
     let _b = bridge(&[
+        "--config",
+        config.to_str().unwrap(),
         "--emulate",
         "firmware/zx/demos/serve.bas",
         "--port",
@@ -268,6 +292,33 @@ fn an_emulated_spectrum_behind_mtls_with_its_own_spiffe_identity() {
         curl(&args)
     };
     let url = format!("https://{host}:{mtls}/v1/micros/speccy/rpc/print");
+    let denied = curl(&[
+        "-i",
+        "--resolve",
+        &resolve,
+        "--cacert",
+        &cert("root-cert.pem"),
+        "--cert",
+        other.join("cert-chain.pem").to_str().unwrap(),
+        "--key",
+        other.join("key.pem").to_str().unwrap(),
+        "--data-binary",
+        "LET ME IN",
+        &url,
+    ]);
+    let denied = format!(
+        "{}{}",
+        String::from_utf8_lossy(&denied.stdout),
+        String::from_utf8_lossy(&denied.stderr)
+    );
+    assert!(
+        denied.starts_with("HTTP/2 403") || denied.starts_with("HTTP/1.1 403"),
+        "{denied}"
+    );
+    assert!(
+        denied.contains("only-weather"),
+        "the 403 names the rule: {denied}"
+    );
     let until = Instant::now() + WAIT;
     let text = loop {
         let out = mtls_curl(&["--data-binary", "HELLO OVER MTLS", &url]);
@@ -306,9 +357,18 @@ fn an_emulated_spectrum_behind_mtls_with_its_own_spiffe_identity() {
         &format!("http://127.0.0.1:{metrics}/stats/prometheus"),
     ]);
     let scrape = String::from_utf8_lossy(&scrape.stdout);
+    // The demo stops after one request, so the link may already be down: its counters stay.
     assert!(
-        scrape.contains("retromesh_link_state{micro=\"speccy\"} 2"),
+        scrape.contains("retromesh_link_state{micro=\"speccy\"}"),
         "{scrape}"
+    );
+    let lines_rx = scrape
+        .lines()
+        .find(|l| l.starts_with("retromesh_link_lines_received_total{micro=\"speccy\"}"))
+        .unwrap_or_else(|| panic!("no line counter:\n{scrape}"));
+    assert!(
+        !lines_rx.ends_with(" 0"),
+        "the demo's command lines were counted: {lines_rx}"
     );
     // The mTLS call is counted the way Istio counts it, caller and micro named by SPIFFE ID.
     let line = scrape

@@ -88,6 +88,7 @@ impl Default for HttpLimits {
 pub struct Api {
     micros: Arc<BTreeMap<String, Micro>>,
     telemetry: Option<Arc<ApiTelemetry>>,
+    policies: Arc<crate::authz::Policies>,
 }
 
 /// What the API records per request: Istio's request metrics, with each micro's SPIFFE ID as
@@ -134,7 +135,14 @@ impl Api {
                     .collect(),
             ),
             telemetry: None,
+            policies: Arc::default(),
         }
+    }
+
+    /// Authorization rules (Istio's semantics): allow all while there are none for a micro.
+    pub fn with_policies(mut self, policies: crate::authz::Policies) -> Self {
+        self.policies = Arc::new(policies);
+        self
     }
 
     /// Records Istio's request metrics for every request from now on.
@@ -267,6 +275,8 @@ impl Api {
                 ),
             );
         };
+        let full_path = req.uri().path().to_string();
+        let http_method = req.method().clone();
         let method = match *req.method() {
             hyper::Method::GET => Method::Get,
             hyper::Method::POST => Method::Post,
@@ -289,6 +299,17 @@ impl Api {
                 )
             }
         };
+        // Decided after the body is read: answering an h2 stream before its body is consumed
+        // resets it, and the caller would see a framing error instead of the 403.
+        if let crate::authz::Decision::Deny { reason, .. } = self.policies.check(
+            name,
+            caller.spiffe_id.as_deref(),
+            http_method.as_str(),
+            &full_path,
+        ) {
+            tracing::info!(caller = %caller.describe(), micro = name, %reason, "denied");
+            return text(StatusCode::FORBIDDEN, format!("{reason}\n"));
+        }
         let request = InboundRequest {
             method,
             path,

@@ -4,6 +4,7 @@
 //! mutual TLS in front of the same router, each micro with its own SPIFFE identity.
 
 pub mod api;
+pub mod authz;
 pub mod tls;
 
 pub use api::{serve, serve_connection, Api, ApiTelemetry, Caller, HttpLimits, HttpVersion};

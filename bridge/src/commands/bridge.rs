@@ -119,7 +119,14 @@ async fn serve(args: BridgeArgs, config: &Config) -> Exit {
             return Exit::Environment;
         }
     };
-    let mut api = retromesh_gateway::Api::new(micros.clone());
+    let policies = match retromesh_gateway::authz::Policies::new(config.policies.clone()) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!("[[policies]]: {e}");
+            return Exit::Usage;
+        }
+    };
+    let mut api = retromesh_gateway::Api::new(micros.clone()).with_policies(policies);
     if let Some(metrics) = requests {
         let (principals, hosts) = mesh::principals(&args.trust_domain, &micros);
         api = api.with_telemetry(retromesh_gateway::ApiTelemetry {
