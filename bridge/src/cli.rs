@@ -87,6 +87,109 @@ The CA is made on first use in the state directory (ECDSA P-256) and reused afte
 Certificates carry the SPIFFE ID spiffe://TRUST-DOMAIN/ns/NS/sa/NAME as their URI SAN and are
 written in Istio's OUTPUT_CERTS layout (cert-chain.pem, key.pem, root-cert.pem) by default.")]
     Certs(CertsArgs),
+
+    /// Check a bridge's config without starting anything, and explain each problem with a fix.
+    #[command(after_help = "Examples:
+  retromesh analyze retromesh.toml
+  retromesh analyze retromesh.toml --warnings-as-errors     # in CI
+
+Checks serial devices, identities (cert/key match, SPIFFE ID and trust domain, expiry, trust
+bundle), services, policies and listener ports. Each finding has a code (RM...) listed in
+docs/gateway.md. Exit code 0 when there are no errors, 1 when there are, 2 when the file
+cannot be read as a config.")]
+    Analyze(AnalyzeArgs),
+
+    /// Show one micro of a running bridge: identity, link state, recent errors, policies, expiry.
+    #[command(after_help = "Examples:
+  retromesh describe speccy
+  retromesh describe speccy --admin 127.0.0.1:15000 --json
+
+Reads the bridge's admin page (--admin-listen on the bridge, 127.0.0.1:15000 by default for
+`retromesh up`). Exit code 0 when shown, 1 when the bridge has no such micro, 5 when no
+bridge answers.")]
+    Describe(DescribeArgs),
+
+    /// The whole demo on one machine: an emulated Spectrum as a mesh workload with its own
+    /// SPIFFE identity, a sample mesh service, mTLS, metrics. No hardware, no setup.
+    #[command(after_help = "Examples:
+  retromesh up
+  retromesh up --mtls-listen 127.0.0.1:9443 --state-dir /tmp/rm
+
+Starts an emulated 48K Spectrum running the demo client, the bridge and gateway with the
+development CA, and a sample service with its own identity. It prints the micro's SPIFFE ID,
+the endpoints and curl commands to paste, then shows the Spectrum fetching from the sample
+service and printing the answer. Ctrl-C stops everything.")]
+    Up(Box<UpArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// The config file to check.
+    #[arg(value_name = "CONFIG")]
+    pub file: PathBuf,
+
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    pub warnings_as_errors: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// The micro's name.
+    pub micro: String,
+
+    /// The bridge's admin address.
+    #[arg(
+        long,
+        env = "RETROMESH_ADMIN",
+        default_value = "127.0.0.1:15000",
+        value_name = "ADDR"
+    )]
+    pub admin: String,
+
+    /// Print the admin page's JSON instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Where the mutual-TLS API listens.
+    #[arg(long, default_value = "127.0.0.1:8443", value_name = "ADDR")]
+    pub mtls_listen: String,
+
+    /// Where the plain-HTTP API listens (loopback only is wise).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: String,
+
+    /// Prometheus metrics.
+    #[arg(long, default_value = "127.0.0.1:15020", value_name = "ADDR")]
+    pub metrics_listen: String,
+
+    /// Readiness.
+    #[arg(long, default_value = "127.0.0.1:15021", value_name = "ADDR")]
+    pub ready_listen: String,
+
+    /// The admin page.
+    #[arg(long, default_value = "127.0.0.1:15000", value_name = "ADDR")]
+    pub admin_listen: String,
+
+    /// Where the sample mesh service listens (mutual TLS).
+    #[arg(long, default_value = "127.0.0.1:9443", value_name = "ADDR")]
+    pub sample_listen: String,
+
+    /// Where the development CA and the issued certificates live. [default: $XDG_STATE_HOME/retromesh]
+    #[arg(long, env = "RETROMESH_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// Trust domain of every identity.
+    #[arg(long, env = "RETROMESH_TRUST_DOMAIN", default_value = "cluster.local")]
+    pub trust_domain: String,
+
+    /// Stop once the demo has run through (fetch, print, printout served) instead of serving
+    /// until Ctrl-C. For scripts and CI.
+    #[arg(long)]
+    pub once: bool,
 }
 
 #[derive(Debug, Args)]
@@ -199,12 +302,14 @@ pub struct BridgeArgs {
     pub mtls_listen: Option<String>,
 
     /// strict: TLS with a client certificate only; permissive: plaintext too, on the same port.
-    #[arg(long, value_enum, default_value = "strict")]
-    pub mtls_mode: MtlsModeName,
+    /// [default: strict]
+    #[arg(long, env = "RETROMESH_MTLS_MODE", value_enum)]
+    pub mtls_mode: Option<MtlsModeName>,
 
     /// Trust domain of the micros' SPIFFE IDs (spiffe://TD/ns/retromesh/sa/NAME).
-    #[arg(long, env = "RETROMESH_TRUST_DOMAIN", default_value = "cluster.local")]
-    pub trust_domain: String,
+    /// [default: cluster.local]
+    #[arg(long, env = "RETROMESH_TRUST_DOMAIN")]
+    pub trust_domain: Option<String>,
 
     /// Where the development CA lives. [default: $XDG_STATE_HOME/retromesh]
     #[arg(long, env = "RETROMESH_STATE_DIR", value_name = "DIR")]
@@ -223,6 +328,16 @@ pub struct BridgeArgs {
     /// Readiness (/healthz/ready) here, e.g. 127.0.0.1:15021.
     #[arg(long, value_name = "ADDR")]
     pub ready_listen: Option<String>,
+
+    /// The admin page (micros, identities, recent errors; what `retromesh describe` reads)
+    /// here, e.g. 127.0.0.1:15000. Loopback addresses only.
+    #[arg(long, env = "RETROMESH_ADMIN_LISTEN", value_name = "ADDR")]
+    pub admin_listen: Option<String>,
+
+    /// Take micros' identities from the SPIFFE Workload API (a SPIRE agent) at this socket
+    /// instead of the development CA. Each micro's SVID is picked by its SPIFFE ID.
+    #[arg(long, env = "SPIFFE_ENDPOINT_SOCKET", value_name = "unix:///PATH")]
+    pub workload_api: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

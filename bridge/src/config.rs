@@ -19,9 +19,10 @@ pub struct Config {
     pub test: TestDefaults,
     #[serde(default)]
     pub bridge: BridgeDefaults,
-    /// Services a micro may call by name: `weather = "http://127.0.0.1:9000"`.
+    /// Services a micro may call by name: `weather = "http://127.0.0.1:9000"`, or with mutual
+    /// TLS `[services.weather] url = "https://..." spiffe_id = "spiffe://..."`.
     #[serde(default)]
-    pub services: std::collections::BTreeMap<String, String>,
+    pub services: std::collections::BTreeMap<String, ServiceConfig>,
     /// The micros this bridge serves.
     #[serde(default)]
     pub micros: Vec<MicroConfig>,
@@ -39,6 +40,49 @@ pub struct BridgeDefaults {
     pub deadline_secs: Option<f64>,
     /// Requests that may wait for a busy micro.
     pub queue_depth: Option<usize>,
+    /// Address of the mutual-TLS `/v1` API.
+    pub mtls_listen: Option<String>,
+    /// `strict` or `permissive`.
+    pub mtls_mode: Option<String>,
+    /// Trust domain of the micros' SPIFFE IDs.
+    pub trust_domain: Option<String>,
+    /// Where the development CA lives.
+    pub state_dir: Option<PathBuf>,
+    /// Prometheus metrics, e.g. `127.0.0.1:15020`.
+    pub metrics_listen: Option<String>,
+    /// Readiness, e.g. `127.0.0.1:15021`.
+    pub ready_listen: Option<String>,
+    /// The admin page, loopback only, e.g. `127.0.0.1:15000`.
+    pub admin_listen: Option<String>,
+    /// Take micros' identities from the SPIFFE Workload API at this socket (`unix:///...`)
+    /// instead of the development CA; each micro's SVID is picked by its SPIFFE ID.
+    pub workload_api: Option<String>,
+}
+
+/// A service by URL alone, or with the SPIFFE ID its certificate must carry.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum ServiceConfig {
+    Url(String),
+    Entry {
+        url: String,
+        spiffe_id: Option<String>,
+    },
+}
+
+impl ServiceConfig {
+    pub fn url(&self) -> &str {
+        match self {
+            ServiceConfig::Url(url) | ServiceConfig::Entry { url, .. } => url,
+        }
+    }
+
+    pub fn spiffe_id(&self) -> Option<&str> {
+        match self {
+            ServiceConfig::Url(_) => None,
+            ServiceConfig::Entry { spiffe_id, .. } => spiffe_id.as_deref(),
+        }
+    }
 }
 
 /// One `[[micros]]` entry: where it is and how its line is set up.
@@ -46,7 +90,8 @@ pub struct BridgeDefaults {
 #[serde(deny_unknown_fields)]
 pub struct MicroConfig {
     pub name: String,
-    /// zx-if1, zx-128, zx-next, c64-userport or c64-swiftlink.
+    /// zx-if1, zx-128, zx-next, c64-userport or c64-swiftlink. [default: zx-if1]
+    #[serde(default = "default_profile")]
     pub profile: String,
     /// A serial device or PTY path.
     pub device: Option<PathBuf>,
@@ -57,6 +102,14 @@ pub struct MicroConfig {
     /// Speak ip232 (VICE, tcpser) on the TCP line.
     #[serde(default)]
     pub ip232: bool,
+    /// Run this program in an emulated Spectrum with the Z80 client library.
+    pub emulate: Option<PathBuf>,
+    /// The emulated Spectrum's serial port: if1, ay128 or next.
+    pub port: Option<String>,
+    /// The micro's identity from PEM files (Istio or csi-driver-spiffe layout) instead of the
+    /// development CA.
+    pub identity_dir: Option<PathBuf>,
+
     /// Single settings over the profile's: baud, data_bits, parity, stop_bits, flow,
     /// byte_gap_ms, line_gap_ms, width.
     #[serde(default)]
@@ -104,4 +157,8 @@ impl Config {
         toml::from_str(&text)
             .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))
     }
+}
+
+fn default_profile() -> String {
+    "zx-if1".into()
 }

@@ -1,10 +1,12 @@
 //! `retromesh`: the one front door.
 
+mod admin;
 mod cli;
 mod commands;
 mod config;
 mod exit;
 mod logging;
+mod settings;
 
 use std::process::ExitCode;
 
@@ -56,6 +58,9 @@ fn main() -> ExitCode {
         Command::Test(args) => commands::test::execute(args, &config),
         Command::Bridge(args) => commands::bridge::execute(args, &config),
         Command::Certs(args) => commands::certs::execute(args),
+        Command::Analyze(args) => commands::analyze::execute(args),
+        Command::Describe(args) => commands::describe::execute(args),
+        Command::Up(args) => commands::up::execute(args),
     };
     exit.into()
 }

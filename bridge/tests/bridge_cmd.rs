@@ -2,59 +2,14 @@
 //! with curl through the /v1 API; and a bridge on a real PTY pair with a line-mode micro.
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-const WAIT: Duration = Duration::from_secs(30);
 
 #[path = "../link/tests/support/pty.rs"]
 mod pty;
+mod support;
 
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn bridge(args: &[&str]) -> Running {
-    Running(
-        Command::new(env!("CARGO_BIN_EXE_retromesh"))
-            .arg("bridge")
-            .args(args)
-            .current_dir(repo())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("retromesh runs"),
-    )
-}
-
-fn curl(args: &[&str]) -> Output {
-    Command::new("curl")
-        .args(["-sS", "--max-time", "30"])
-        .args(args)
-        .output()
-        .expect("curl installed")
-}
+use support::{bridge, curl, free_port, WAIT};
 
 /// Polls GET /v1/micros until `pred` holds on its JSON.
 fn wait_for_micros(port: u16, pred: impl Fn(&str) -> bool) -> String {

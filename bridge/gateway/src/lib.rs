@@ -5,9 +5,13 @@
 
 pub mod api;
 pub mod authz;
+pub mod outbound;
 pub mod tls;
 
-pub use api::{serve, serve_connection, Api, ApiTelemetry, Caller, HttpLimits, HttpVersion};
+pub use api::{
+    serve, serve_connection, Api, ApiTelemetry, Caller, HttpLimits, HttpVersion, MicroView,
+    RecentError, ScreenRenderer, ViewFuture,
+};
 pub use tls::{
     serve_tls, IdentityChoice, Limits, MtlsMode, ServerIdentity, SniMap, TlsError, TlsListener,
     TlsPolicy, TlsSettings, TrustBundle,

@@ -136,6 +136,16 @@ pub enum IdentityError {
     DevCa { dir: PathBuf, detail: String },
     #[error("cannot issue a certificate for {id}: {detail}")]
     Issue { id: String, detail: String },
+    /// The SPIFFE Workload API at `socket` gave no usable identity; `problem` is set when the
+    /// SVID it sent does not validate.
+    #[error("SPIFFE Workload API at {socket}: {detail}")]
+    WorkloadApi {
+        socket: String,
+        detail: String,
+        problem: Option<Problem>,
+    },
+    #[error("no SPIFFE Workload API socket: give one (unix:///path/to/agent.sock) or set SPIFFE_ENDPOINT_SOCKET, as SPIRE does")]
+    NoWorkloadApiSocket,
 }
 
 impl IdentityError {
@@ -143,6 +153,7 @@ impl IdentityError {
     pub fn problem(&self) -> Option<&Problem> {
         match self {
             IdentityError::Invalid { problem, .. } => Some(problem),
+            IdentityError::WorkloadApi { problem, .. } => problem.as_ref(),
             _ => None,
         }
     }

@@ -259,6 +259,15 @@ pub(crate) fn key_from_pem(pem: &[u8]) -> Result<PrivateKeyDer<'static>, Identit
     })
 }
 
+/// A trust root's subject and end of validity, for expiry reports.
+pub fn root_validity(der: &CertificateDer<'_>) -> Result<(String, SystemTime), IdentityError> {
+    let cert = parse_cert(der, Part::Roots, 0)?;
+    Ok((
+        cert.subject().to_string(),
+        system_time(cert.validity().not_after),
+    ))
+}
+
 fn system_time(t: ASN1Time) -> SystemTime {
     let secs = t.timestamp();
     match u64::try_from(secs) {

@@ -21,7 +21,7 @@ use crate::files::{FileSet, IdentityPaths, Layout};
 use crate::identity::Identity;
 use crate::spiffe_id::SpiffeId;
 
-/// Where a micro's identity comes from. Either way [`start`](Self::start) hands back a
+/// Where a micro's identity comes from. Whichever it is, [`start`](Self::start) hands back a
 /// receiver that always holds a validated identity.
 #[derive(Debug)]
 pub enum IdentitySource {
@@ -38,9 +38,32 @@ pub enum IdentitySource {
         expected: Option<SpiffeId>,
         interval: Duration,
     },
+    /// The SPIFFE Workload API (a SPIRE agent): X.509-SVIDs and their trust domain's bundle,
+    /// pushed again on every rotation.
+    WorkloadApi {
+        /// `unix:///path/to/agent.sock`, or the socket's path; `None` reads
+        /// `SPIFFE_ENDPOINT_SOCKET`, as SPIRE does.
+        socket: Option<String>,
+        /// The SVID to use when the agent sends several; `None` takes its default (the first).
+        expected: Option<SpiffeId>,
+        /// How long [`start`](IdentitySource::start) waits for the first valid SVID.
+        timeout: Duration,
+    },
 }
 
 impl IdentitySource {
+    /// How long the Workload API source waits for its first SVID unless told otherwise.
+    pub const WORKLOAD_API_TIMEOUT: Duration = crate::workload_api::DEFAULT_TIMEOUT;
+
+    /// The Workload API source with the default timeout, as a `--workload-api` flag needs.
+    pub fn workload_api(socket: Option<String>, expected: Option<SpiffeId>) -> IdentitySource {
+        IdentitySource::WorkloadApi {
+            socket,
+            expected,
+            timeout: Self::WORKLOAD_API_TIMEOUT,
+        }
+    }
+
     /// Gets the first identity (an error if that fails) and keeps it current in a task that
     /// ends once every receiver is dropped. Async so that sources which must talk to an
     /// agent (the SPIFFE Workload API) fit the same call.
@@ -57,13 +80,18 @@ impl IdentitySource {
                 expected,
                 interval,
             } => IdentityWatcher::spawn(dir, expected, interval)?,
+            IdentitySource::WorkloadApi {
+                socket,
+                expected,
+                timeout,
+            } => IdentityWatcher::from_workload_api(socket, expected, timeout).await?,
         };
         Ok(rx)
     }
 }
 
-/// Spawns the tasks behind [`IdentitySource`]. Both need a tokio runtime, and both stop
-/// once every receiver is dropped (or the handle is aborted).
+/// Spawns the tasks behind [`IdentitySource`]. All need a tokio runtime, and all stop once
+/// every receiver is dropped (or the handle is aborted).
 pub struct IdentityWatcher;
 
 impl IdentityWatcher {
@@ -135,6 +163,18 @@ impl IdentityWatcher {
         };
         let task = tokio::spawn(renew.with_current_subscriber());
         Ok((rx, task))
+    }
+
+    /// Waits up to `timeout` for a valid X.509-SVID from the Workload API at `socket` (or
+    /// `$SPIFFE_ENDPOINT_SOCKET`), with `expected`'s ID if given, then publishes each update
+    /// that validates. An update that does not keeps the current identity and logs a warning
+    /// saying why; a lost stream is reconnected with backoff.
+    pub async fn from_workload_api(
+        socket: Option<String>,
+        expected: Option<SpiffeId>,
+        timeout: Duration,
+    ) -> Result<(watch::Receiver<Arc<Identity>>, JoinHandle<()>), IdentityError> {
+        crate::workload_api::start(socket, expected, timeout).await
     }
 }
 

@@ -88,11 +88,34 @@ impl<T: AsyncRead + AsyncWrite + Unpin> FrameClient<T> {
         let bytes = hello
             .to_bytes()
             .map_err(|e| ClientError::Bad(e.to_string()))?;
+        self.handshake(&bytes, wait).await
+    }
+
+    /// Sends a version 1.1 HELLO announcing `capabilities` (`hello::CAP_*`) until the bridge
+    /// replies.
+    pub async fn hello_with(
+        &mut self,
+        machine: MachineId,
+        capabilities: u8,
+        wait: Duration,
+    ) -> Result<HelloReply, ClientError> {
+        let hello = Hello {
+            machine,
+            version: Version::new(1, 1),
+            max_payload: MAX_PAYLOAD_LEN as u8,
+        };
+        let bytes = hello
+            .to_bytes_with(capabilities)
+            .map_err(|e| ClientError::Bad(e.to_string()))?;
+        self.handshake(&bytes, wait).await
+    }
+
+    async fn handshake(&mut self, bytes: &[u8], wait: Duration) -> Result<HelloReply, ClientError> {
         let until = Instant::now() + wait;
         self.hello_reply = None;
         self.session.reset();
         while Instant::now() < until {
-            let _ = self.session.send_control(FrameKind::Hello, 0, &bytes);
+            let _ = self.session.send_control(FrameKind::Hello, 0, bytes);
             let step = (Instant::now() + Duration::from_millis(500)).min(until);
             if self.pump_until(step, |c| c.hello_reply.is_some()).await? {
                 let reply = self.hello_reply.take().expect("checked");
@@ -211,6 +234,41 @@ impl<T: AsyncRead + AsyncWrite + Unpin> FrameClient<T> {
             self.send(&buf[..n], wait).await?;
         }
         Ok(())
+    }
+
+    /// Answers the bridge's message `id` (a REQUEST or SCREEN) with a REPLY, in CONT
+    /// messages when long.
+    pub async fn reply(
+        &mut self,
+        id: u8,
+        status: u16,
+        body: &[u8],
+        wait: Duration,
+    ) -> Result<(), ClientError> {
+        self.send_chunked(
+            id,
+            |b| retromesh_link_frame::Body::Reply { status, body: b },
+            body,
+            wait,
+        )
+        .await
+    }
+
+    /// Waits for the bridge's SCREEN and answers it with `screen` (a Spectrum's 6912 bytes), as
+    /// a client library with `CAP_SCREEN` does. Other messages before it are an error.
+    pub async fn answer_screen(
+        &mut self,
+        screen: &[u8],
+        wait: Duration,
+    ) -> Result<(), ClientError> {
+        let ask = self.recv_message(wait).await?;
+        if ask.op != retromesh_link_frame::Op::Screen {
+            return Err(ClientError::Bad(format!(
+                "expected SCREEN, got {:?}",
+                ask.op
+            )));
+        }
+        self.reply(ask.id, 200, screen, wait).await
     }
 
     /// Moves bytes both ways until `done` holds (true) or `until` passes (false).

@@ -1,10 +1,11 @@
 //! What the rest of the bridge holds for each micro: a handle to call it, its link state and
 //! its counters. The session task behind the handle owns the line.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use retromesh_link_frame::hello::CAP_SCREEN;
 use retromesh_link_frame::{Hello, Method};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -42,6 +43,9 @@ pub enum CallError {
         len: usize,
         limit: usize,
     },
+    /// The micro's client library cannot do what was asked (e.g. send its screen).
+    #[error("micro {micro}: {why}")]
+    Unsupported { micro: String, why: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +98,7 @@ pub struct LinkCounters {
 }
 
 /// A point-in-time copy of [`LinkCounters`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct LinkStats {
     pub bytes_rx: u64,
     pub bytes_tx: u64,
@@ -138,8 +142,15 @@ impl LinkCounters {
     }
 }
 
+/// What the session is asked to fetch from the micro.
+pub(crate) enum Ask {
+    Request(InboundRequest),
+    /// Its screen memory (frame op SCREEN), answered raw.
+    Screen,
+}
+
 pub(crate) struct Inbound {
-    pub request: InboundRequest,
+    pub ask: Ask,
     pub reply: oneshot::Sender<Result<MicroReply, CallError>>,
 }
 
@@ -153,6 +164,8 @@ pub struct Micro {
     pub(crate) queue_depth: usize,
     pub(crate) deadline: Duration,
     pub(crate) max_request_body: usize,
+    /// The capability bits of the micro's last HELLO (0 in line mode).
+    pub(crate) capabilities: Arc<AtomicU8>,
 }
 
 impl std::fmt::Debug for Micro {
@@ -205,24 +218,47 @@ impl Micro {
         self.max_request_body
     }
 
+    /// The capability bits (`retromesh_link_frame::hello::CAP_*`) the micro's client library
+    /// announced in its last HELLO; 0 before one, and in line mode.
+    pub fn capabilities(&self) -> u8 {
+        self.capabilities.load(Ordering::Relaxed)
+    }
+
     /// Passes a request to the micro's LISTEN handler and waits for its REPLY. One request is
     /// at the micro at a time; up to the queue depth wait; beyond that the call is refused at
     /// once.
     pub async fn call(&self, request: InboundRequest) -> Result<MicroReply, CallError> {
-        let micro = self.name.to_string();
         if request.body.len() > self.max_request_body {
             return Err(CallError::TooBig {
-                micro,
+                micro: self.name.to_string(),
                 len: request.body.len(),
                 limit: self.max_request_body,
             });
         }
+        self.ask(Ask::Request(request)).await
+    }
+
+    /// The micro's screen memory, fetched over the link (frame op SCREEN): for a Spectrum its
+    /// 6912 bytes, about 7 s at 9600 baud. It queues with requests, and needs a client library
+    /// whose HELLO announced `CAP_SCREEN`; others get [`CallError::Unsupported`] at once.
+    pub async fn screen(&self) -> Result<Vec<u8>, CallError> {
+        if let LinkState::Up { mode, hello } = self.state() {
+            if let Some(why) = why_no_screen(mode, hello, self.capabilities()) {
+                let micro = self.name.to_string();
+                return Err(CallError::Unsupported { micro, why });
+            }
+        }
+        self.ask(Ask::Screen).await.map(|r| r.body)
+    }
+
+    async fn ask(&self, ask: Ask) -> Result<MicroReply, CallError> {
+        let micro = self.name.to_string();
         if let LinkState::Down { why } = self.state() {
             return Err(CallError::LinkDown { micro, why });
         }
         let (tx, rx) = oneshot::channel();
         self.requests
-            .try_send(Inbound { request, reply: tx })
+            .try_send(Inbound { ask, reply: tx })
             .map_err(|e| match e {
                 mpsc::error::TrySendError::Full(_) => CallError::Busy {
                     micro: micro.clone(),
@@ -244,5 +280,20 @@ impl Micro {
                 deadline: self.deadline,
             }),
         }
+    }
+}
+
+/// Why a micro on an up link cannot be asked for its screen, if it cannot.
+pub(crate) fn why_no_screen(mode: Mode, hello: Option<Hello>, capabilities: u8) -> Option<String> {
+    match (mode, hello) {
+        (Mode::Frame, Some(_)) if capabilities & CAP_SCREEN != 0 => None,
+        (Mode::Frame, Some(h)) => Some(format!(
+            "its client library (version {}, from its HELLO) cannot send its screen: it does not announce the SCREEN capability; a client library that does can",
+            h.version
+        )),
+        (Mode::Line, _) => Some(
+            "it talks line mode, which has no way to send its screen; a frame-mode client library that announces the SCREEN capability can".into(),
+        ),
+        _ => Some("it has not sent HELLO yet: start its client library, then ask again".into()),
     }
 }

@@ -17,7 +17,9 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::line::{self, Answer, Command, LineAssembler, LineError, Pager, RawLine};
-use crate::micro::{CallError, Inbound, LinkCounters, LinkState, Micro, MicroReply, Mode};
+use crate::micro::{
+    why_no_screen, Ask, CallError, Inbound, LinkCounters, LinkState, Micro, MicroReply, Mode,
+};
 use crate::profile::{Charset, MachineProfile, Pacing};
 use crate::text;
 use crate::transport::{self, BoxedIo, TransportConfig};
@@ -122,6 +124,7 @@ pub fn spawn(spec: MicroSpec, upstream: Arc<dyn Upstream>) -> Micro {
     let (req_tx, req_rx) = mpsc::channel(spec.queue_depth.max(1));
     let (state_tx, state_rx) = watch::channel(LinkState::Connecting);
     let counters = Arc::new(LinkCounters::default());
+    let capabilities = Arc::new(std::sync::atomic::AtomicU8::new(0));
     let micro = Micro {
         name: spec.name.clone().into(),
         requests: req_tx,
@@ -130,8 +133,16 @@ pub fn spawn(spec: MicroSpec, upstream: Arc<dyn Upstream>) -> Micro {
         queue_depth: spec.queue_depth,
         deadline: spec.deadline,
         max_request_body: spec.max_request_body,
+        capabilities: capabilities.clone(),
     };
-    tokio::spawn(run(spec, upstream, req_rx, state_tx, counters));
+    tokio::spawn(run(
+        spec,
+        upstream,
+        req_rx,
+        state_tx,
+        counters,
+        capabilities,
+    ));
     micro
 }
 
@@ -141,6 +152,7 @@ async fn run(
     mut requests: mpsc::Receiver<Inbound>,
     state: watch::Sender<LinkState>,
     counters: Arc<LinkCounters>,
+    capabilities: Arc<std::sync::atomic::AtomicU8>,
 ) {
     let mut backoff = spec.reconnect_initial;
     let mut first = true;
@@ -158,7 +170,9 @@ async fn run(
                     mode: Mode::Unknown,
                     hello: None,
                 });
+                capabilities.store(0, std::sync::atomic::Ordering::Relaxed);
                 let mut conn = Connection::new(&spec, upstream.clone(), &state, &counters);
+                conn.capabilities = Some(capabilities.clone());
                 match conn.run(io, &mut requests).await {
                     Ended::Closed => return,
                     Ended::Lost(why) => why,
@@ -247,6 +261,9 @@ struct Connection<'a> {
     next_request_id: u8,
     calls: Calls,
     seen: retromesh_link_frame::Stats,
+    /// Where the capability bits of each HELLO are published for the [`Micro`] handle.
+    capabilities: Option<Arc<std::sync::atomic::AtomicU8>>,
+    caps: u8,
 }
 
 impl<'a> Connection<'a> {
@@ -280,6 +297,8 @@ impl<'a> Connection<'a> {
             next_request_id: 1,
             calls: FuturesUnordered::new(),
             seen: Default::default(),
+            capabilities: None,
+            caps: 0,
         }
     }
 
@@ -512,6 +531,10 @@ impl<'a> Connection<'a> {
         tracing::info!(micro = %self.name(), machine = ?hello.machine, client = %hello.version,
             max_payload = reply.max_payload, "HELLO");
         self.hello = Some(hello);
+        self.caps = retromesh_link_frame::hello::capabilities(payload);
+        if let Some(c) = &self.capabilities {
+            c.store(self.caps, std::sync::atomic::Ordering::Relaxed);
+        }
         self.mode = Mode::Unknown;
         self.set_mode(Mode::Frame);
     }
@@ -588,7 +611,9 @@ impl<'a> Connection<'a> {
             tracing::warn!(micro = %self.name(), id, "CONT for no message in progress");
             return;
         };
-        if a.body.len() + body.len() > self.spec.max_request_body.max(MAX_PAYLOAD_LEN) * 16 {
+        // At least a screen's worth, whatever the request limit.
+        let limit = (self.spec.max_request_body.max(MAX_PAYLOAD_LEN) * 16).max(8 * 1024);
+        if a.body.len() + body.len() > limit {
             tracing::warn!(micro = %self.name(), id, "body from the micro too long; dropped");
             if let Pending::Post { .. } = a.kind {
                 self.queue_result(id, 413, b"BODY TOO LONG", false);
@@ -731,15 +756,19 @@ impl<'a> Connection<'a> {
         if inbound.reply.is_closed() {
             return;
         }
+        if let Ask::Screen = inbound.ask {
+            return self.ask_screen(inbound);
+        }
         if !self.listening {
             let _ = inbound.reply.send(Err(CallError::NotListening {
                 micro: self.spec.name.clone(),
             }));
             return;
         }
-        let id = self.next_request_id;
-        self.next_request_id = self.next_request_id.wrapping_add(1).max(1);
-        let req = &inbound.request;
+        let id = self.next_id();
+        let Ask::Request(req) = &inbound.ask else {
+            return;
+        };
         let body_micro = text::to_micro(&String::from_utf8_lossy(&req.body), self.charset());
         LinkCounters::add(
             &self.counters.substituted_chars,
@@ -795,10 +824,38 @@ impl<'a> Connection<'a> {
         });
     }
 
+    fn next_id(&mut self) -> u8 {
+        let id = self.next_request_id;
+        self.next_request_id = self.next_request_id.wrapping_add(1).max(1);
+        id
+    }
+
+    /// SCREEN needs no LISTEN: the client library answers it whenever it reads the line.
+    fn ask_screen(&mut self, inbound: Inbound) {
+        if let Some(why) = why_no_screen(self.mode, self.hello, self.caps) {
+            let micro = self.spec.name.clone();
+            let _ = inbound
+                .reply
+                .send(Err(CallError::Unsupported { micro, why }));
+            return;
+        }
+        let id = self.next_id();
+        self.queue(Message::new(id, Body::Screen));
+        self.in_flight = Some(InFlight {
+            id,
+            inbound,
+            until: Instant::now() + self.spec.deadline,
+        });
+    }
+
     fn on_reply(&mut self, id: u8, status: u16, body: Vec<u8>) {
         match self.in_flight.take() {
             Some(f) if f.id == id => {
-                let body = text::from_micro(&body, self.charset()).into_bytes();
+                // A screen is bytes, not text in the micro's character set.
+                let body = match f.inbound.ask {
+                    Ask::Screen => body,
+                    Ask::Request(_) => text::from_micro(&body, self.charset()).into_bytes(),
+                };
                 let _ = f.inbound.reply.send(Ok(MicroReply { status, body }));
             }
             other => {

@@ -95,6 +95,74 @@ impl HttpServices {
     }
 }
 
+/// The HTTP request for a micro's call to `url`.
+pub fn request_for(
+    request: UpstreamRequest,
+    url: &str,
+) -> Result<hyper::Request<Full<Bytes>>, UpstreamResponse> {
+    let method = match request.method {
+        Method::Get => hyper::Method::GET,
+        Method::Post => hyper::Method::POST,
+    };
+    hyper::Request::builder()
+        .method(method)
+        .uri(url)
+        .header(
+            "user-agent",
+            concat!("retromesh/", env!("CARGO_PKG_VERSION")),
+        )
+        .header("x-retromesh-micro", &request.micro)
+        .body(Full::new(Bytes::from(request.body)))
+        .map_err(|e| UpstreamResponse::error(400, "BAD TARGET", format!("{url}: {e}")))
+}
+
+/// A service's answer, its body capped at `max_response` bytes.
+pub async fn answer_from(
+    url: &str,
+    resp: hyper::Response<hyper::body::Incoming>,
+    max_response: usize,
+) -> Result<UpstreamResponse, UpstreamResponse> {
+    let status = resp.status();
+    let content_type = resp
+        .headers()
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = Limited::new(resp.into_body(), max_response)
+        .collect()
+        .await
+        .map_err(|e| {
+            UpstreamResponse::error(
+                502,
+                "ANSWER TOO BIG",
+                format!("{url}: {e} (the limit is {max_response} bytes)"),
+            )
+        })?
+        .to_bytes();
+    Ok(UpstreamResponse {
+        status: status.as_u16(),
+        reason: status.canonical_reason().unwrap_or("").to_string(),
+        content_type,
+        body: body.to_vec(),
+    })
+}
+
+/// `call`'s answer, or a 504 once `timeout` has passed.
+pub async fn within(
+    timeout: Duration,
+    url: &str,
+    call: impl Future<Output = Result<UpstreamResponse, UpstreamResponse>>,
+) -> UpstreamResponse {
+    match tokio::time::timeout(timeout, call).await {
+        Ok(Ok(r)) | Ok(Err(r)) => r,
+        Err(_) => UpstreamResponse::error(
+            504,
+            "SERVICE TIMED OUT",
+            format!("{url} did not answer within {timeout:?}"),
+        ),
+    }
+}
+
 impl Upstream for HttpServices {
     fn call(&self, request: UpstreamRequest) -> UpstreamFuture {
         let this = self.clone();
@@ -103,59 +171,17 @@ impl Upstream for HttpServices {
                 Ok(url) => url,
                 Err(e) => return e,
             };
-            let method = match request.method {
-                Method::Get => hyper::Method::GET,
-                Method::Post => hyper::Method::POST,
-            };
-            let req = match hyper::Request::builder()
-                .method(method)
-                .uri(&url)
-                .header(
-                    "user-agent",
-                    concat!("retromesh/", env!("CARGO_PKG_VERSION")),
-                )
-                .header("x-retromesh-micro", &request.micro)
-                .body(Full::new(Bytes::from(request.body)))
-            {
+            let req = match request_for(request, &url) {
                 Ok(r) => r,
-                Err(e) => return UpstreamResponse::error(400, "BAD TARGET", format!("{url}: {e}")),
+                Err(e) => return e,
             };
             let call = async {
                 let resp = this.client.request(req).await.map_err(|e| {
                     UpstreamResponse::error(502, "SERVICE UNREACHABLE", format!("{url}: {e}"))
                 })?;
-                let status = resp.status();
-                let content_type = resp
-                    .headers()
-                    .get(hyper::header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string);
-                let body = Limited::new(resp.into_body(), this.max_response)
-                    .collect()
-                    .await
-                    .map_err(|e| {
-                        UpstreamResponse::error(
-                            502,
-                            "ANSWER TOO BIG",
-                            format!("{url}: {e} (the limit is {} bytes)", this.max_response),
-                        )
-                    })?
-                    .to_bytes();
-                Ok::<_, UpstreamResponse>(UpstreamResponse {
-                    status: status.as_u16(),
-                    reason: status.canonical_reason().unwrap_or("").to_string(),
-                    content_type,
-                    body: body.to_vec(),
-                })
+                answer_from(&url, resp, this.max_response).await
             };
-            match tokio::time::timeout(this.timeout, call).await {
-                Ok(Ok(r)) | Ok(Err(r)) => r,
-                Err(_) => UpstreamResponse::error(
-                    504,
-                    "SERVICE TIMED OUT",
-                    format!("{url} did not answer within {:?}", this.timeout),
-                ),
-            }
+            within(this.timeout, &url, call).await
         })
     }
 }

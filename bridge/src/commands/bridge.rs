@@ -1,26 +1,38 @@
-//! `retromesh bridge`: serve micros on their lines and expose them over the `/v1` HTTP API.
+//! `retromesh bridge`: serve micros on their lines and expose them over the `/v1` HTTP API,
+//! over mutual TLS with each micro's own identity, with metrics, readiness and an admin page.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use retromesh_harness::linked::start_emulated;
 use retromesh_harness::{Input, RunRequest, StopSpec};
-use retromesh_link::profile::{LinkOverrides, MachineProfile};
+use retromesh_link::profile::MachineProfile;
 use retromesh_link::session::Connector;
 use retromesh_link::transport::TransportConfig;
-use retromesh_link::upstream::HttpServices;
-use retromesh_link::{LinkState, Micro, MicroSpec};
+use retromesh_link::upstream::{HttpServices, Upstream};
+use retromesh_link::{Micro, MicroSpec};
 use retromesh_readback::ReadMode;
 use retromesh_spectrum::{MachineConfig, Model, SerialHardware};
 
-use crate::cli::{BridgeArgs, MtlsModeName};
-use crate::commands::mesh;
+use crate::admin::{self, Admin, Served};
+use crate::cli::BridgeArgs;
+use crate::commands::mesh::{self, Identities, IdentityOptions};
 use crate::config::{Config, MicroConfig};
 use crate::exit::Exit;
-use retromesh_gateway::MtlsMode;
+use crate::settings::Settings;
+
+/// The most bytes of a service's answer passed on towards a micro.
+const MAX_SERVICE_RESPONSE: usize = 64 * 1024;
 
 pub fn execute(args: Box<BridgeArgs>, config: &Config) -> Exit {
+    let settings = match Settings::resolve(&args, config) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("{e}");
+            return Exit::Usage;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -31,190 +43,286 @@ pub fn execute(args: Box<BridgeArgs>, config: &Config) -> Exit {
             return Exit::Environment;
         }
     };
-    runtime.block_on(serve(*args, config))
+    runtime.block_on(async {
+        match start(settings).await {
+            Ok(running) => {
+                let _ = tokio::signal::ctrl_c().await;
+                tracing::info!("interrupted: shutting down");
+                running.stop();
+                Exit::Ok
+            }
+            Err(e) => e.report(),
+        }
+    })
 }
 
-async fn serve(args: BridgeArgs, config: &Config) -> Exit {
-    let mut services: BTreeMap<String, String> = config.services.clone();
-    for s in &args.service {
-        match s.split_once('=') {
-            Some((name, url)) => {
-                services.insert(name.into(), url.into());
-            }
-            None => {
-                tracing::error!(
-                    "--service {s}: write it as NAME=URL, e.g. weather=http://127.0.0.1:9000"
-                );
-                return Exit::Usage;
-            }
+/// Why the bridge could not start, with the exit code it means.
+#[derive(Debug)]
+pub struct StartError {
+    pub exit: Exit,
+    pub message: String,
+}
+
+impl StartError {
+    fn new(exit: Exit, message: impl Into<String>) -> Self {
+        StartError {
+            exit,
+            message: message.into(),
         }
     }
-    let deadline = Duration::from_secs_f64(
-        args.deadline
-            .or(config.bridge.deadline_secs)
-            .unwrap_or(30.0),
-    );
-    let upstream = Arc::new(HttpServices::new(services, deadline, 64 * 1024));
-    let mut entries: Vec<MicroConfig> = config.micros.clone();
-    if let Some(entry) = flag_micro(&args) {
-        entries.push(entry);
+
+    pub fn report(self) -> Exit {
+        tracing::error!("{}", self.message);
+        self.exit
     }
-    let mut micros: Vec<Micro> = Vec::new();
-    for entry in &entries {
-        let spec = match micro_spec(entry, &args) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!("micro {}: {e}", entry.name);
-                return Exit::Usage;
-            }
+}
+
+/// A started bridge: where it listens and what it serves.
+pub struct Running {
+    pub api_addr: SocketAddr,
+    pub mtls_addr: Option<SocketAddr>,
+    pub metrics_addr: Option<SocketAddr>,
+    pub ready_addr: Option<SocketAddr>,
+    pub admin_addr: Option<SocketAddr>,
+    pub served: Vec<Served>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops accepting; the runtime's end drops the rest.
+    pub fn stop(self) {
+        for t in self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// Starts everything `settings` asks for and returns once every listener is bound and every
+/// identity is valid; readiness turns 200 at that point.
+pub async fn start(s: Settings) -> Result<Running, StartError> {
+    let names: Vec<&str> = s.micros.iter().map(|m| m.name.as_str()).collect();
+    if names.is_empty() {
+        return Err(StartError::new(
+            Exit::Usage,
+            "no micros to serve: add [[micros]] to the config, or pass --device PATH (or --tcp, --emulate PROGRAM)",
+        ));
+    }
+    let wants_identity =
+        s.mtls_listen.is_some() || s.services.values().any(|v| v.url().starts_with("https://"));
+    let identities = if wants_identity {
+        let dirs = s
+            .micros
+            .iter()
+            .filter_map(|m| Some((m.name.clone(), m.identity_dir.clone()?)))
+            .collect();
+        let opts = IdentityOptions {
+            trust_domain: &s.trust_domain,
+            state_dir: &s.state_dir,
+            workload_api: s.workload_api.as_deref(),
+            identity_dirs: dirs,
         };
-        let mut spec = spec;
-        spec.deadline = deadline;
-        spec.queue_depth = config.bridge.queue_depth.unwrap_or(spec.queue_depth);
-        tracing::info!(micro = %spec.name, line = %spec.connector.describe(), profile = spec.profile.name, "serving");
-        micros.push(retromesh_link::spawn(spec, upstream.clone()));
-    }
-    if let Some(program) = &args.emulate {
-        match emulated(program, &args) {
-            Ok(m) => micros.push(retromesh_link::spawn(m, upstream.clone())),
-            Err(e) => {
-                tracing::error!("{e}");
-                return Exit::BadInput;
-            }
-        }
-    }
-    if micros.is_empty() {
-        tracing::error!(
-            "no micros to serve: add [[micros]] to the config, or pass --device PATH (or --tcp, --emulate PROGRAM)"
-        );
-        return Exit::Usage;
-    }
-    let listen = args
-        .listen
-        .clone()
-        .or(config.bridge.listen.clone())
-        .unwrap_or_else(|| "127.0.0.1:8080".into());
-    let listener = match tokio::net::TcpListener::bind(&listen).await {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::error!("cannot listen on {listen}: {e}: pick another address with --listen");
-            return Exit::Environment;
-        }
+        Some(Arc::new(
+            mesh::start_identities(opts, &names)
+                .await
+                .map_err(|e| StartError::new(Exit::BadInput, e))?,
+        ))
+    } else {
+        None
     };
-    let addr = listener
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or(listen);
-    tracing::info!(%addr, "API listening: GET /v1/micros, POST /v1/micros/NAME/rpc");
-    let (requests, ready) = match mesh::start_telemetry(
-        args.metrics_listen.clone(),
-        args.ready_listen.clone(),
+
+    let mut micros: Vec<Micro> = Vec::new();
+    let mut views = Vec::new();
+    for entry in &s.micros {
+        let upstream = upstream_for(&entry.name, &s, identities.as_deref())
+            .map_err(|e| StartError::new(Exit::Usage, e))?;
+        let (mut spec, view) = if let Some(program) = &entry.emulate {
+            emulated(program, entry).map_err(|e| StartError::new(Exit::BadInput, e))?
+        } else {
+            (
+                micro_spec(entry).map_err(|e| {
+                    StartError::new(Exit::Usage, format!("micro {}: {e}", entry.name))
+                })?,
+                None,
+            )
+        };
+        spec.deadline = s.deadline;
+        spec.queue_depth = s.queue_depth.unwrap_or(spec.queue_depth);
+        tracing::info!(micro = %spec.name, line = %spec.connector.describe(), profile = spec.profile.name, "serving");
+        let micro = retromesh_link::spawn(spec, upstream);
+        if let Some(v) = view {
+            views.push((micro.name().to_string(), v));
+        }
+        micros.push(micro);
+    }
+
+    let certs = identities
+        .clone()
+        .map(|i| i as Arc<dyn retromesh_telemetry::CertSource>);
+    let telemetry = mesh::start_telemetry(
+        s.metrics_listen.as_deref(),
+        s.ready_listen.as_deref(),
         &micros,
+        certs,
     )
     .await
-    {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::error!("{e}");
-            return Exit::Environment;
-        }
-    };
-    let policies = match retromesh_gateway::authz::Policies::new(config.policies.clone()) {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::error!("[[policies]]: {e}");
-            return Exit::Usage;
-        }
-    };
-    let mut api = retromesh_gateway::Api::new(micros.clone()).with_policies(policies);
-    if let Some(metrics) = requests {
-        let (principals, hosts) = mesh::principals(&args.trust_domain, &micros);
+    .map_err(|e| StartError::new(Exit::Environment, e))?;
+    let policies = retromesh_gateway::authz::Policies::new(s.policies.clone())
+        .map_err(|e| StartError::new(Exit::Usage, format!("[[policies]]: {e}")))?;
+    let mut api = retromesh_gateway::Api::new(micros.clone())
+        .with_policies(policies.clone())
+        .with_screen_renderer(Arc::new(|b: &[u8]| {
+            retromesh_harness::view::screen_bytes_png(b)
+        }));
+    for (name, view) in views {
+        api = api.with_view(&name, view);
+    }
+    if let Some(metrics) = telemetry.requests {
+        let (principals, hosts) = mesh::principals(&s.trust_domain, &names);
         api = api.with_telemetry(retromesh_gateway::ApiTelemetry {
             metrics,
             principals,
             hosts,
         });
     }
-    if let Some(mtls) = &args.mtls_listen {
-        let mut dirs = BTreeMap::new();
-        for d in &args.identity_dir {
-            match d.split_once('=') {
-                Some((name, dir)) => {
-                    dirs.insert(name.to_string(), std::path::PathBuf::from(dir));
-                }
-                None => {
-                    tracing::error!("--identity-dir {d}: write it as NAME=DIR");
-                    return Exit::Usage;
-                }
-            }
-        }
-        let opts = mesh::MeshOptions {
-            listen: mtls.clone(),
-            mode: match args.mtls_mode {
-                MtlsModeName::Strict => MtlsMode::Strict,
-                MtlsModeName::Permissive => MtlsMode::Permissive,
-            },
-            trust_domain: args.trust_domain.clone(),
-            state_dir: args
-                .state_dir
-                .clone()
-                .unwrap_or_else(super::certs::default_state_dir),
-            identity_dirs: dirs,
-        };
-        match mesh::start_mtls(opts, &micros, api.clone()).await {
-            Ok(addr) => tracing::info!(%addr, "mTLS API listening"),
-            Err(e) => {
-                tracing::error!("{e}");
-                return Exit::BadInput;
-            }
-        }
-    }
-    let _ = ready.send(Ok(()));
-    for m in &micros {
-        let m = m.clone();
-        tokio::spawn(async move {
-            let mut last = m.state();
-            loop {
-                let now = m.wait_for(|s| s != &last).await;
-                if now == last {
-                    break;
-                }
-                if let LinkState::Up { mode, hello } = &now {
-                    tracing::info!(micro = m.name(), ?mode, client = ?hello.map(|h| h.version.to_string()), "link up");
-                }
-                last = now;
-            }
-        });
-    }
-    tokio::select! {
-        _ = retromesh_gateway::serve(listener, api) => Exit::Ok,
-        _ = tokio::signal::ctrl_c() => {
-            tracing::info!("interrupted: shutting down");
-            Exit::Ok
-        }
-    }
-}
 
-/// A micro given on the command line instead of the config.
-fn flag_micro(args: &BridgeArgs) -> Option<MicroConfig> {
-    if args.device.is_none() && args.tcp.is_none() && args.tcp_listen.is_none() {
-        return None;
-    }
-    Some(MicroConfig {
-        name: args.name.clone(),
-        profile: args.profile.clone(),
-        device: args.device.clone(),
-        tcp: args.tcp.clone(),
-        tcp_listen: args.tcp_listen.clone(),
-        ip232: args.ip232,
-        line: LinkOverrides {
-            baud: args.baud,
-            ..Default::default()
-        },
+    let mut tasks = Vec::new();
+    let listener = tokio::net::TcpListener::bind(&s.listen)
+        .await
+        .map_err(|e| {
+            StartError::new(
+                Exit::Environment,
+                format!(
+                    "cannot listen on {}: {e}: pick another address with --listen",
+                    s.listen
+                ),
+            )
+        })?;
+    let api_addr = listener
+        .local_addr()
+        .map_err(|e| StartError::new(Exit::Environment, e.to_string()))?;
+    tracing::info!(addr = %api_addr, "API listening: GET /v1/micros, POST /v1/micros/NAME/rpc");
+    tasks.push(tokio::spawn(retromesh_gateway::serve(
+        listener,
+        api.clone(),
+    )));
+
+    let mtls_addr = match (&s.mtls_listen, &identities) {
+        (Some(listen), Some(ids)) => {
+            let addr = mesh::start_mtls(listen, s.mtls_mode, ids, api.clone())
+                .await
+                .map_err(|e| StartError::new(Exit::Environment, e))?;
+            tracing::info!(%addr, mode = ?s.mtls_mode, "mTLS API listening");
+            Some(addr)
+        }
+        _ => None,
+    };
+
+    let (principals, hosts) = mesh::principals(&s.trust_domain, &names);
+    let served: Vec<Served> = micros
+        .iter()
+        .map(|m| Served {
+            micro: m.clone(),
+            spiffe_id: identities
+                .as_ref()
+                .and_then(|i| i.get(m.name()))
+                .map(|i| i.spiffe_id.to_string())
+                .or_else(|| principals.get(m.name()).cloned())
+                .unwrap_or_default(),
+            host: hosts.get(m.name()).cloned().unwrap_or_default(),
+            identity_source: identities
+                .as_ref()
+                .and_then(|i| i.get(m.name()))
+                .map(|i| i.source.clone())
+                .unwrap_or_else(|| "none (no mTLS listener)".into()),
+            identity: identities
+                .as_ref()
+                .and_then(|i| i.get(m.name()))
+                .map(|i| i.identity.clone()),
+        })
+        .collect();
+    let admin_addr = match &s.admin_listen {
+        Some(addr) => {
+            let admin = Arc::new(Admin {
+                served: served.clone(),
+                policies,
+                api: api.clone(),
+            });
+            let bound = admin::start(addr, admin)
+                .await
+                .map_err(|e| StartError::new(Exit::Usage, e))?;
+            tracing::info!(addr = %bound, "admin page");
+            Some(bound)
+        }
+        None => None,
+    };
+    let _ = telemetry.ready.send(Ok(()));
+    // Readiness holds the sender: keep it alive as long as the bridge runs.
+    let ready = telemetry.ready;
+    tasks.push(tokio::spawn(async move {
+        ready.closed().await;
+    }));
+    Ok(Running {
+        api_addr,
+        mtls_addr,
+        metrics_addr: telemetry.metrics_addr,
+        ready_addr: telemetry.ready_addr,
+        admin_addr,
+        served,
+        tasks,
     })
 }
 
-fn micro_spec(entry: &MicroConfig, _args: &BridgeArgs) -> Result<MicroSpec, String> {
+/// Where a micro's GET and POST go: over mutual TLS with its own identity for `https://`
+/// services, plain HTTP for `http://` ones.
+fn upstream_for(
+    micro: &str,
+    s: &Settings,
+    ids: Option<&Identities>,
+) -> Result<Arc<dyn Upstream>, String> {
+    let table: BTreeMap<String, retromesh_gateway::outbound::ServiceEntry> = s
+        .services
+        .iter()
+        .map(|(name, svc)| {
+            (
+                name.clone(),
+                retromesh_gateway::outbound::ServiceEntry {
+                    url: svc.url().to_string(),
+                    spiffe_id: svc.spiffe_id().map(str::to_string),
+                },
+            )
+        })
+        .collect();
+    match ids {
+        Some(ids) => {
+            let identity = ids
+                .server_identity(micro)
+                .ok_or_else(|| format!("micro {micro} has no identity"))?;
+            let services = retromesh_gateway::outbound::MeshServices::new(
+                identity,
+                ids.bundle()?,
+                table,
+                s.deadline,
+                MAX_SERVICE_RESPONSE,
+            )
+            .map_err(|e| format!("[services]: {e}"))?;
+            Ok(Arc::new(services))
+        }
+        None => {
+            let plain = s
+                .services
+                .iter()
+                .map(|(name, svc)| (name.clone(), svc.url().to_string()))
+                .collect();
+            Ok(Arc::new(HttpServices::new(
+                plain,
+                s.deadline,
+                MAX_SERVICE_RESPONSE,
+            )))
+        }
+    }
+}
+
+fn micro_spec(entry: &MicroConfig) -> Result<MicroSpec, String> {
     let base = MachineProfile::by_name(&entry.profile).map_err(|e| e.to_string())?;
     let profile = entry.line.apply(base).map_err(|e| e.to_string())?;
     let transport = match (&entry.device, &entry.tcp, &entry.tcp_listen) {
@@ -232,7 +340,7 @@ fn micro_spec(entry: &MicroConfig, _args: &BridgeArgs) -> Result<MicroSpec, Stri
                 .map_err(|e| format!("tcp_listen = {addr:?}: {e}: write it as IP:PORT"))?,
             ip232: entry.ip232,
         },
-        _ => return Err("give exactly one of device, tcp or tcp_listen".into()),
+        _ => return Err("give exactly one of device, tcp, tcp_listen or emulate".into()),
     };
     Ok(MicroSpec::new(
         entry.name.clone(),
@@ -241,23 +349,29 @@ fn micro_spec(entry: &MicroConfig, _args: &BridgeArgs) -> Result<MicroSpec, Stri
     ))
 }
 
-fn emulated(program: &std::path::Path, args: &BridgeArgs) -> Result<MicroSpec, String> {
-    let port = match args.port.as_str() {
+fn emulated(
+    program: &std::path::Path,
+    entry: &MicroConfig,
+) -> Result<(MicroSpec, Option<Arc<dyn retromesh_gateway::MicroView>>), String> {
+    let port = match entry.port.as_deref().unwrap_or("if1") {
         "if1" => SerialHardware::If1,
         "ay128" => SerialHardware::Ay128,
         "next" => SerialHardware::NextUart,
-        other => return Err(format!("--port {other}: use if1, ay128 or next")),
+        other => return Err(format!("port {other}: use if1, ay128 or next")),
     };
     let model = if port == SerialHardware::Ay128 {
         Model::Spectrum128K
     } else {
         Model::Spectrum48K
     };
-    let baud = args.baud.unwrap_or(if port == SerialHardware::NextUart {
-        115_200
-    } else {
-        9600
-    });
+    let baud = entry
+        .line
+        .baud
+        .unwrap_or(if port == SerialHardware::NextUart {
+            115_200
+        } else {
+            9600
+        });
     let request = RunRequest {
         program: program.to_path_buf(),
         machine: MachineConfig {
@@ -271,11 +385,31 @@ fn emulated(program: &std::path::Path, args: &BridgeArgs) -> Result<MicroSpec, S
         read: ReadMode::Exact,
         link: None,
     };
-    let micro = start_emulated(&args.name, &request, port, baud, 1.0).map_err(|e| e.to_string())?;
+    let micro =
+        start_emulated(&entry.name, &request, port, baud, 1.0).map_err(|e| e.to_string())?;
     let profile = retromesh_harness::linked::emulated_profile(port, baud);
-    Ok(MicroSpec::new(
-        args.name.clone(),
-        profile,
-        Arc::new(micro.line),
+    Ok((
+        MicroSpec::new(entry.name.clone(), profile, Arc::new(micro.line)),
+        Some(Arc::new(EmulatorView(micro.view))),
     ))
+}
+
+/// The emulator's printer and screen, as the API shows them.
+struct EmulatorView(retromesh_harness::view::EmulatedView);
+
+impl retromesh_gateway::MicroView for EmulatorView {
+    fn printout_png(&self) -> retromesh_gateway::ViewFuture<Vec<u8>> {
+        let v = self.0.clone();
+        Box::pin(async move { v.printout_png().await })
+    }
+
+    fn printout_text(&self) -> retromesh_gateway::ViewFuture<String> {
+        let v = self.0.clone();
+        Box::pin(async move { v.printout_text().await })
+    }
+
+    fn screen_png(&self) -> retromesh_gateway::ViewFuture<Vec<u8>> {
+        let v = self.0.clone();
+        Box::pin(async move { v.screen_png().await })
+    }
 }

@@ -11,118 +11,209 @@ use retromesh_gateway::{
     serve_tls, Api, IdentityChoice, MtlsMode, ServerIdentity, SniMap, TlsListener, TlsSettings,
     TrustBundle,
 };
-use retromesh_identity::{DevCa, Identity, IdentitySource, SpiffeId, TrustDomain};
+use retromesh_identity::{root_validity, DevCa, Identity, IdentitySource, SpiffeId, TrustDomain};
 use retromesh_link::Micro;
-use retromesh_telemetry::{serve_metrics, serve_readiness, LinkCollector, RequestMetrics};
+use retromesh_telemetry::{
+    serve_metrics, serve_readiness, CertCollector, CertExpiry, CertSource, LinkCollector,
+    RequestMetrics,
+};
 use tokio::sync::watch;
 
 /// The Kubernetes namespace micros are named in, in their SPIFFE IDs and service names.
 pub const MICRO_NAMESPACE: &str = "retromesh";
 
-pub struct MeshOptions {
-    pub listen: String,
-    pub mode: MtlsMode,
-    pub trust_domain: String,
-    pub state_dir: PathBuf,
-    /// Micros whose identity comes from PEM files (Istio or csi-driver-spiffe layout).
+/// One micro's identity as the bridge holds it.
+pub struct MicroIdentity {
+    pub micro: String,
+    pub spiffe_id: SpiffeId,
+    /// `NAME.retromesh.svc.cluster.local`: the SNI mesh clients send, and a DNS SAN.
+    pub host: String,
+    /// For people: where the identity comes from.
+    pub source: String,
+    pub identity: watch::Receiver<Arc<Identity>>,
+}
+
+/// Every micro's identity, and the trust bundle they share.
+pub struct Identities {
+    pub trust_domain: TrustDomain,
+    pub micros: Vec<MicroIdentity>,
+}
+
+/// Where each micro's identity comes from: its own PEM directory, else the Workload API when
+/// one is configured, else the development CA in `state_dir`.
+pub struct IdentityOptions<'a> {
+    pub trust_domain: &'a str,
+    pub state_dir: &'a std::path::Path,
+    pub workload_api: Option<&'a str>,
+    /// Micro name → its identity directory, for those that have one.
     pub identity_dirs: BTreeMap<String, PathBuf>,
+}
+
+/// The host name mesh clients use for a micro.
+pub fn micro_host(name: &str) -> String {
+    format!("{name}.{MICRO_NAMESPACE}.svc.cluster.local")
 }
 
 /// Each micro's SPIFFE ID and service host, for metrics labels.
 pub fn principals(
     trust_domain: &str,
-    micros: &[Micro],
+    names: &[&str],
 ) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
-    let ids = micros
+    let ids = names
         .iter()
-        .map(|m| {
-            let id = format!(
-                "spiffe://{trust_domain}/ns/{MICRO_NAMESPACE}/sa/{}",
-                m.name()
-            );
-            (m.name().to_string(), id)
+        .map(|n| {
+            let id = format!("spiffe://{trust_domain}/ns/{MICRO_NAMESPACE}/sa/{n}");
+            (n.to_string(), id)
         })
         .collect();
-    let hosts = micros
+    let hosts = names
         .iter()
-        .map(|m| {
-            let host = format!("{}.{MICRO_NAMESPACE}.svc.cluster.local", m.name());
-            (m.name().to_string(), host)
-        })
+        .map(|n| (n.to_string(), micro_host(n)))
         .collect();
     (ids, hosts)
 }
 
-/// Starts each micro's identity and the mTLS listener. Returns once the listener is bound.
-pub async fn start_mtls(opts: MeshOptions, micros: &[Micro], api: Api) -> Result<String, String> {
-    let td = TrustDomain::new(&opts.trust_domain).map_err(|e| format!("trust domain: {e}"))?;
+/// Starts every micro's identity source; returns once each has a valid identity.
+pub async fn start_identities(
+    opts: IdentityOptions<'_>,
+    names: &[&str],
+) -> Result<Identities, String> {
+    let td = TrustDomain::new(opts.trust_domain).map_err(|e| format!("trust domain: {e}"))?;
     let mut ca: Option<Arc<DevCa>> = None;
-    let mut identities = Vec::new();
-    let mut sni = SniMap::new();
-    let mut bundle_from: Option<watch::Receiver<Arc<Identity>>> = None;
-    for m in micros {
-        let id = SpiffeId::workload(&td, MICRO_NAMESPACE, m.name())
-            .map_err(|e| format!("micro {}: {e}", m.name()))?;
-        let fqdn = format!("{}.{MICRO_NAMESPACE}.svc.cluster.local", m.name());
-        let source = match opts.identity_dirs.get(m.name()) {
-            Some(dir) => IdentitySource::Files {
-                dir: dir.clone(),
-                expected: Some(id.clone()),
-                interval: Duration::from_secs(5),
-            },
-            None => {
+    let mut micros = Vec::new();
+    for name in names {
+        let id = SpiffeId::workload(&td, MICRO_NAMESPACE, name)
+            .map_err(|e| format!("micro {name}: {e}"))?;
+        let host = micro_host(name);
+        let (source, what) = match (opts.identity_dirs.get(*name), opts.workload_api) {
+            (Some(dir), _) => (
+                IdentitySource::Files {
+                    dir: dir.clone(),
+                    expected: Some(id.clone()),
+                    interval: Duration::from_secs(5),
+                },
+                format!("files in {}", dir.display()),
+            ),
+            (None, Some(socket)) => (
+                IdentitySource::workload_api(Some(socket.to_string()), Some(id.clone())),
+                format!("SPIFFE Workload API at {socket}"),
+            ),
+            (None, None) => {
                 let ca = match &ca {
                     Some(ca) => ca.clone(),
                     None => {
                         let made = Arc::new(
-                            DevCa::load_or_create(&opts.state_dir, &td)
+                            DevCa::load_or_create(opts.state_dir, &td)
                                 .map_err(|e| e.to_string())?,
                         );
                         ca = Some(made.clone());
                         made
                     }
                 };
-                IdentitySource::DevCa {
-                    ca,
-                    id: id.clone(),
-                    dns_names: vec![fqdn.clone()],
-                    lifetime: Duration::from_secs(24 * 3600),
-                }
+                let what = format!("development CA in {}", ca.dir().display());
+                (
+                    IdentitySource::DevCa {
+                        ca,
+                        id: id.clone(),
+                        dns_names: vec![host.clone()],
+                        lifetime: Duration::from_secs(24 * 3600),
+                    },
+                    what,
+                )
             }
         };
         let rx = source
             .start()
             .await
-            .map_err(|e| format!("micro {}: {e}", m.name()))?;
-        tracing::info!(micro = m.name(), spiffe_id = %id, sni = %fqdn, "identity");
-        bundle_from.get_or_insert_with(|| rx.clone());
-        identities.push((m.name().to_string(), follow(rx, server_identity)));
-        sni = sni.with_micro(m.name(), &fqdn).map_err(|e| e.to_string())?;
+            .map_err(|e| format!("micro {name}: {e}"))?;
+        tracing::info!(micro = name, spiffe_id = %id, sni = %host, from = %what, "identity");
+        micros.push(MicroIdentity {
+            micro: name.to_string(),
+            spiffe_id: id,
+            host,
+            source: what,
+            identity: rx,
+        });
     }
-    if micros.len() == 1 {
-        sni = sni.with_default(micros[0].name());
+    Ok(Identities {
+        trust_domain: td,
+        micros,
+    })
+}
+
+impl Identities {
+    pub fn get(&self, micro: &str) -> Option<&MicroIdentity> {
+        self.micros.iter().find(|m| m.micro == micro)
     }
-    let first = bundle_from.ok_or("no micros to serve over mTLS")?;
-    let td_name = td.as_str().to_string();
-    let bundle = follow(first, move |i| TrustBundle {
-        roots: i.roots.clone(),
-        trust_domain: td_name.clone(),
-    });
+
+    /// The roots clients and upstreams are checked against: the first micro's, kept current.
+    pub fn bundle(&self) -> Result<watch::Receiver<Arc<TrustBundle>>, String> {
+        let first = self.micros.first().ok_or("no micros to serve over mTLS")?;
+        let td = self.trust_domain.as_str().to_string();
+        Ok(follow(first.identity.clone(), move |i| TrustBundle {
+            roots: i.roots.clone(),
+            trust_domain: td.clone(),
+        }))
+    }
+
+    /// The micro's identity as the TLS layer takes it.
+    pub fn server_identity(&self, micro: &str) -> Option<watch::Receiver<Arc<ServerIdentity>>> {
+        self.get(micro)
+            .map(|m| follow(m.identity.clone(), server_identity))
+    }
+}
+
+impl CertSource for Identities {
+    fn certs(&self) -> Vec<CertExpiry> {
+        let mut out = Vec::new();
+        for m in &self.micros {
+            let i = m.identity.borrow().clone();
+            out.push(CertExpiry {
+                micro: m.micro.clone(),
+                subject: i.id.to_string(),
+                kind: "leaf",
+                not_after: i.not_after,
+            });
+            for root in &i.roots {
+                if let Ok((subject, not_after)) = root_validity(root) {
+                    out.push(CertExpiry {
+                        micro: m.micro.clone(),
+                        subject,
+                        kind: "root",
+                        not_after,
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Binds the mTLS listener serving `api`, each micro presenting its own identity by SNI.
+pub async fn start_mtls(
+    listen: &str,
+    mode: MtlsMode,
+    ids: &Identities,
+    api: Api,
+) -> Result<std::net::SocketAddr, String> {
+    let mut sni = SniMap::new();
+    let mut served = Vec::new();
+    for m in &ids.micros {
+        served.push((m.micro.clone(), follow(m.identity.clone(), server_identity)));
+        sni = sni
+            .with_micro(&m.micro, &m.host)
+            .map_err(|e| e.to_string())?;
+    }
+    if ids.micros.len() == 1 {
+        sni = sni.with_default(&ids.micros[0].micro);
+    }
     let mut settings = TlsSettings::new(IdentityChoice::BySni(sni));
-    settings.mode = opts.mode;
-    let tls = TlsListener::new(identities, bundle, settings).map_err(|e| e.to_string())?;
-    let listener = tokio::net::TcpListener::bind(&opts.listen)
+    settings.mode = mode;
+    let tls = TlsListener::new(served, ids.bundle()?, settings).map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|e| {
-            format!(
-                "cannot listen on {}: {e}: pick another with --mtls-listen",
-                opts.listen
-            )
-        })?;
-    let addr = listener
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or(opts.listen);
+        .map_err(|e| format!("cannot listen on {listen}: {e}: pick another with --mtls-listen"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tokio::spawn(serve_tls(listener, tls, api));
     Ok(addr)
 }
@@ -155,29 +246,49 @@ fn follow<T: Send + Sync + 'static>(
 /// Serves Prometheus text (Istio's request metrics, which the returned handle records, and the
 /// link's counters) on `metrics` and readiness on `ready`, either of which may be absent.
 /// Readiness turns true when the caller says so.
+pub struct Telemetry {
+    pub requests: Option<RequestMetrics>,
+    pub ready: watch::Sender<Result<(), String>>,
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    pub ready_addr: Option<std::net::SocketAddr>,
+}
+
 pub async fn start_telemetry(
-    metrics: Option<String>,
-    ready: Option<String>,
+    metrics: Option<&str>,
+    ready: Option<&str>,
     micros: &[Micro],
-) -> Result<(Option<RequestMetrics>, watch::Sender<Result<(), String>>), String> {
+    certs: Option<Arc<dyn CertSource>>,
+) -> Result<Telemetry, String> {
     let (ready_tx, ready_rx) = watch::channel(Err("starting".to_string()));
-    let mut requests = None;
+    let mut out = Telemetry {
+        requests: None,
+        ready: ready_tx,
+        metrics_addr: None,
+        ready_addr: None,
+    };
     if let Some(addr) = metrics {
         let mut registry = Registry::default();
-        requests = Some(RequestMetrics::register(&mut registry));
+        out.requests = Some(RequestMetrics::register(&mut registry));
         registry.register_collector(Box::new(LinkCollector::new(micros.iter().cloned())));
-        let listener = tokio::net::TcpListener::bind(&addr)
-            .await
-            .map_err(|e| format!("cannot listen on {addr} for metrics: {e}"))?;
-        tracing::info!(addr = %listener.local_addr().map(|a| a.to_string()).unwrap_or(addr), "metrics at /stats/prometheus");
+        if let Some(certs) = certs {
+            registry.register_collector(Box::new(CertCollector::new(certs)));
+        }
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+            format!("cannot listen on {addr} for metrics: {e}: pick another with --metrics-listen")
+        })?;
+        let bound = listener.local_addr().map_err(|e| e.to_string())?;
+        tracing::info!(addr = %bound, "metrics at /stats/prometheus");
+        out.metrics_addr = Some(bound);
         tokio::spawn(serve_metrics(listener, Arc::new(registry)));
     }
     if let Some(addr) = ready {
-        let listener = tokio::net::TcpListener::bind(&addr)
-            .await
-            .map_err(|e| format!("cannot listen on {addr} for readiness: {e}"))?;
-        tracing::info!(addr = %listener.local_addr().map(|a| a.to_string()).unwrap_or(addr), "readiness at /healthz/ready");
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+            format!("cannot listen on {addr} for readiness: {e}: pick another with --ready-listen")
+        })?;
+        let bound = listener.local_addr().map_err(|e| e.to_string())?;
+        tracing::info!(addr = %bound, "readiness at /healthz/ready");
+        out.ready_addr = Some(bound);
         tokio::spawn(serve_readiness(listener, ready_rx));
     }
-    Ok((requests, ready_tx))
+    Ok(out)
 }

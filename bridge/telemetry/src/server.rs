@@ -16,7 +16,9 @@ use tokio::sync::watch;
 /// closing `# EOF`); Prometheus reads it under this content type.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-async fn serve<F>(listener: TcpListener, answer: F)
+/// Serves HTTP/1.1 on `listener`, answering each request with `answer`: for small ports whose
+/// answers are snapshots (metrics, readiness, the admin page).
+pub async fn serve<F>(listener: TcpListener, answer: F)
 where
     F: Fn(&Request<hyper::body::Incoming>) -> Response<Full<Bytes>> + Send + Sync + 'static,
 {
@@ -38,7 +40,8 @@ where
     }
 }
 
-fn text(status: StatusCode, content_type: &str, body: String) -> Response<Full<Bytes>> {
+/// A response with a body and its content type.
+pub fn text(status: StatusCode, content_type: &str, body: String) -> Response<Full<Bytes>> {
     Response::builder()
         .status(status)
         .header("content-type", content_type)

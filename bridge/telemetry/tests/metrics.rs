@@ -174,3 +174,61 @@ async fn readiness_says_why_it_is_not_ready() {
     let (status, _) = get(format!("http://{addr}/healthz/ready")).await;
     assert_eq!(status, 200);
 }
+
+struct FixedCerts(Vec<retromesh_telemetry::CertExpiry>);
+
+impl retromesh_telemetry::CertSource for FixedCerts {
+    fn certs(&self) -> Vec<retromesh_telemetry::CertExpiry> {
+        self.0.clone()
+    }
+}
+
+#[tokio::test]
+async fn certificate_expiry_gauges_carry_the_micro_and_the_unix_time() {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let leaf_end = UNIX_EPOCH + Duration::from_secs(1_900_000_000);
+    let root_end = UNIX_EPOCH + Duration::from_secs(2_000_000_000);
+    let source = FixedCerts(vec![
+        retromesh_telemetry::CertExpiry {
+            micro: "speccy".into(),
+            subject: "spiffe://cluster.local/ns/retromesh/sa/speccy".into(),
+            kind: "leaf",
+            not_after: leaf_end,
+        },
+        retromesh_telemetry::CertExpiry {
+            micro: "speccy".into(),
+            subject: "CN=retromesh dev CA".into(),
+            kind: "root",
+            not_after: root_end,
+        },
+    ]);
+    let mut registry = Registry::default();
+    registry.register_collector(Box::new(retromesh_telemetry::CertCollector::new(Arc::new(
+        source,
+    ))));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(serve_metrics(listener, Arc::new(registry)));
+    let (status, text) = get(format!("http://{addr}/stats/prometheus")).await;
+    assert_eq!(status, 200);
+    let scrape =
+        prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).expect("parses");
+    let gauge = |kind: &str| {
+        scrape
+            .samples
+            .iter()
+            .find(|s| {
+                s.metric == "retromesh_cert_expiry_timestamp_seconds"
+                    && s.labels.get("kind") == Some(kind)
+            })
+            .unwrap_or_else(|| panic!("no {kind} expiry gauge in:\n{text}"))
+    };
+    assert_eq!(value(&gauge("leaf").value), 1_900_000_000.0);
+    assert_eq!(gauge("leaf").labels.get("micro"), Some("speccy"));
+    assert_eq!(
+        gauge("leaf").labels.get("subject"),
+        Some("spiffe://cluster.local/ns/retromesh/sa/speccy")
+    );
+    assert_eq!(value(&gauge("root").value), 2_000_000_000.0);
+    assert!(SystemTime::now() < leaf_end);
+}

@@ -13,11 +13,26 @@
 //! (1..=250). The bridge answers with its own version and the agreed maximum, the smaller of
 //! the two; neither side sends a larger DATA payload after that. Decoders ignore bytes past the
 //! ones they know, so a later version may append fields.
+//!
+//! HELLO's optional fifth byte is the client library's capabilities, one bit each
+//! ([`CAP_SCREEN`]). A 4-byte HELLO (every client library before it, the Z80 one included)
+//! means none; read it with [`capabilities`].
 
 use crate::frame::MAX_PAYLOAD_LEN;
 
 /// Bytes of a HELLO payload this version writes.
 pub const HELLO_LEN: usize = 4;
+/// Bytes of a HELLO that carries the capabilities byte.
+pub const HELLO_WITH_CAPABILITIES_LEN: usize = HELLO_LEN + 1;
+
+/// Capability: the micro answers SCREEN with its screen memory.
+pub const CAP_SCREEN: u8 = 0x01;
+
+/// The capabilities a HELLO payload announces: its fifth byte, 0 when it has four.
+pub fn capabilities(hello_payload: &[u8]) -> u8 {
+    hello_payload.get(HELLO_LEN).copied().unwrap_or(0)
+}
+
 /// Bytes of a HELLO_REPLY payload this version writes.
 pub const HELLO_REPLY_LEN: usize = 3;
 
@@ -167,6 +182,15 @@ impl Hello {
     /// Writes the payload into `out`, returning its length.
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, HelloError> {
         copy_out(self.to_bytes()?, out)
+    }
+
+    /// The payload with the capabilities byte appended (see [`capabilities`]).
+    pub fn to_bytes_with(
+        &self,
+        capabilities: u8,
+    ) -> Result<[u8; HELLO_WITH_CAPABILITIES_LEN], HelloError> {
+        let [m, major, minor, max] = self.to_bytes()?;
+        Ok([m, major, minor, max, capabilities])
     }
 
     /// Parses a HELLO payload (bytes past the fourth are ignored).
@@ -348,6 +372,20 @@ mod tests {
             good.encode(&mut small),
             Err(HelloError::BufferTooSmall { needed: 4 })
         );
+    }
+
+    #[test]
+    fn capabilities_are_an_optional_fifth_byte() {
+        let h = Hello {
+            machine: MachineId::Zx48,
+            version: Version::new(1, 1),
+            max_payload: 250,
+        };
+        let with = h.to_bytes_with(CAP_SCREEN).unwrap();
+        assert_eq!(with, [0x10, 1, 1, 250, CAP_SCREEN]);
+        assert_eq!(Hello::decode(&with), Ok(h));
+        assert_eq!(capabilities(&with), CAP_SCREEN);
+        assert_eq!(capabilities(&h.to_bytes().unwrap()), 0);
     }
 
     #[test]

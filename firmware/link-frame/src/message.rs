@@ -26,6 +26,12 @@
 //! | 0x82 | REQUEST | bridge → micro | method (`G`/`P`), `clen`, caller, `plen`, path, body |
 //! | 0x85 | TIME_IS | bridge → micro | unix seconds (u32), `YYYY-MM-DD HH:MM:SS` UTC |
 //! | 0x86 | ECHOED | bridge → micro | data |
+//! | 0x89 | SCREEN | bridge → micro | — : the micro answers with a REPLY (status 200, its screen memory, in CONT messages) |
+//!
+//! SCREEN is sent only to a micro whose HELLO announced [`crate::hello::CAP_SCREEN`]; a
+//! Spectrum's answer is its 6912 bytes of display file and attributes. The op has the high
+//! bit set like every bridge → micro op, and the answer is a REPLY because RESULT only flows
+//! bridge → micro.
 
 /// `op id flags`.
 pub const MESSAGE_HEADER_LEN: usize = 3;
@@ -52,6 +58,7 @@ pub enum Op {
     Request = 0x82,
     TimeIs = 0x85,
     Echoed = 0x86,
+    Screen = 0x89,
 }
 
 impl Op {
@@ -70,6 +77,7 @@ impl Op {
             0x82 => Op::Request,
             0x85 => Op::TimeIs,
             0x86 => Op::Echoed,
+            0x89 => Op::Screen,
             _ => return None,
         })
     }
@@ -142,6 +150,7 @@ pub enum Body<'a> {
     Echoed {
         data: &'a [u8],
     },
+    Screen,
 }
 
 impl Body<'_> {
@@ -160,6 +169,7 @@ impl Body<'_> {
             Body::Request { .. } => Op::Request,
             Body::TimeIs { .. } => Op::TimeIs,
             Body::Echoed { .. } => Op::Echoed,
+            Body::Screen => Op::Screen,
         }
     }
 }
@@ -288,6 +298,7 @@ impl<'a> Message<'a> {
                 text: r.rest(),
             },
             Op::Echoed => Body::Echoed { data: r.rest() },
+            Op::Screen => Body::Screen,
         };
         Ok(Message { id, flags, body })
     }
@@ -307,7 +318,7 @@ impl<'a> Message<'a> {
                 w.put(&status.to_be_bytes())?;
                 w.put(body)?;
             }
-            Body::Time | Body::Unlisten => {}
+            Body::Time | Body::Unlisten | Body::Screen => {}
             Body::Echo { data } | Body::Echoed { data } => w.put(data)?,
             Body::Log { level, text } => {
                 w.put(&[level])?;
@@ -468,6 +479,7 @@ mod tests {
                 text: b"2026-11-22 05:52:00",
             },
             Body::Echoed { data: b"x" },
+            Body::Screen,
         ];
         for (i, body) in bodies.into_iter().enumerate() {
             round_trip(Message {

@@ -29,6 +29,7 @@ impl EmulatedLine {
                 clock_hz,
                 speed,
                 anchor: None,
+                questions: None,
             },
         )
     }
@@ -45,9 +46,17 @@ pub struct EmulatedPeer {
     /// Emulated seconds per wall second; 0 = as fast as the host allows.
     speed: f64,
     anchor: Option<(Instant, u64)>,
+    questions: Option<std::sync::mpsc::Receiver<crate::view::Question>>,
 }
 
 impl EmulatedPeer {
+    /// A handle that asks the running machine for its printout and screen.
+    pub fn view(&mut self) -> crate::view::EmulatedView {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.questions = Some(rx);
+        crate::view::EmulatedView { questions: tx }
+    }
+
     fn throttle(&mut self, now_tstates: u64) {
         let Some((wall0, t0)) = self.anchor else {
             return;
@@ -64,6 +73,12 @@ impl EmulatedPeer {
 }
 
 impl SerialPeer for EmulatedPeer {
+    fn observe(&mut self, machine: &retromesh_spectrum::Spectrum) {
+        if let Some(q) = &self.questions {
+            crate::view::answer(q, machine);
+        }
+    }
+
     fn exchange(
         &mut self,
         from_micro: &[u8],

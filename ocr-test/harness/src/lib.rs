@@ -17,6 +17,7 @@ pub mod program;
 pub mod runner;
 pub mod session;
 pub mod spec;
+pub mod view;
 
 pub use runner::{run_specs, Progress, RunOptions, SpecResult, Verdict};
 pub use session::{run, Input, RunReport, RunRequest, StopSpec};

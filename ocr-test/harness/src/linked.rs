@@ -209,6 +209,8 @@ pub struct EmulatedMicro {
     pub line: retromesh_link::session::OpenedLine,
     /// Ends when the program ends (or its budget runs out), with why.
     pub thread: std::thread::JoinHandle<RunOutcome>,
+    /// Its printout and screen while it runs.
+    pub view: crate::view::EmulatedView,
 }
 
 /// Boots a Spectrum, loads `program` with the client library for `port` after it, and runs it
@@ -233,6 +235,7 @@ pub fn start_emulated(
         .attach_serial(SerialConfig::new(port, baud))
         .map_err(crate::program::ProgramError::from)?;
     let (line, mut peer) = EmulatedLine::pair(name, machine.timing().clock_hz, speed);
+    let view = peer.view();
     let stop = StopWhen::budget_secs(machine.model(), request.budget_secs);
     let thread = std::thread::Builder::new()
         .name(format!("emulated-{name}"))
@@ -244,5 +247,5 @@ pub fn start_emulated(
             path: request.program.clone(),
             problem: format!("cannot start the emulator thread: {e}"),
         })?;
-    Ok(EmulatedMicro { line, thread })
+    Ok(EmulatedMicro { line, thread, view })
 }

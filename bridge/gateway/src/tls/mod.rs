@@ -23,7 +23,10 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 pub use listener::{serve_tls, Limits, MtlsMode, TlsListener, TlsSettings};
 pub use policy::{TlsPolicy, ALPN_PROTOCOLS};
 pub use sni::{service_host, IdentityChoice, SniMap};
-pub use verify::{leaf_spiffe_id, spiffe_id_of, SanError, SpiffeClientVerifier};
+pub use verify::{
+    leaf_spiffe_id, spiffe_id_of, SanError, SpiffeClientVerifier, SpiffeServerVerifier,
+    UntrustedPeer, WrongPeer,
+};
 
 /// A micro's certificate: leaf first, then any intermediates, and its private key.
 #[derive(Debug)]

@@ -130,6 +130,30 @@ impl TlsPolicy {
     }
 }
 
+impl TlsPolicy {
+    /// A client config presenting `identity` (the micro's own) and checking the server with
+    /// `verifier`. No resumption: every connection checks the peer's identity afresh.
+    pub fn client_config(
+        &self,
+        provider: &Arc<CryptoProvider>,
+        identity: &ServerIdentity,
+        verifier: Arc<dyn rustls::client::danger::ServerCertVerifier>,
+    ) -> Result<rustls::ClientConfig, TlsError> {
+        let mut config = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(self.versions())?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_client_auth_cert(identity.chain.clone(), identity.key.clone_key())
+            .map_err(|e| TlsError::BadIdentity {
+                micro: identity.spiffe_id.clone(),
+                why: e.to_string(),
+            })?;
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        config.resumption = rustls::client::Resumption::disabled();
+        Ok(config)
+    }
+}
+
 /// The HTTP version an ALPN result calls for; no ALPN leaves it to the preface.
 pub fn http_version(alpn: Option<&[u8]>) -> HttpVersion {
     match alpn {

@@ -301,6 +301,18 @@ async fn read_block(r: &mut (impl AsyncBufReadExt + Unpin)) -> Option<Vec<String
 
 /// A line-mode micro named `name` that replies to each request with `FROM <caller>`.
 pub async fn echo_micro(name: &str) -> Micro {
+    answering_micro(name, |block| {
+        block.iter().find(|l| l.starts_with("FROM ")).cloned()
+    })
+    .await
+}
+
+/// A line-mode micro that replies `REPLY <answer(request block)>` to each request; `None`
+/// means the block was not a request.
+pub async fn answering_micro(
+    name: &str,
+    answer: impl Fn(&[String]) -> Option<String> + Send + 'static,
+) -> Micro {
     let (a, b) = tokio::io::duplex(64 * 1024);
     let profile = LinkOverrides {
         baud: Some(115_200),
@@ -327,10 +339,13 @@ pub async fn echo_micro(name: &str) -> Micro {
     assert_eq!(listening.unwrap(), ["200 LISTENING", "."]);
     tokio::spawn(async move {
         while let Some(block) = read_block(&mut rd).await {
-            let Some(from) = block.iter().find(|l| l.starts_with("FROM ")) else {
+            if !block.iter().any(|l| l.starts_with("FROM ")) {
                 continue; // the answer to our REPLY
+            }
+            let Some(text) = answer(&block) else {
+                continue;
             };
-            let reply = format!("REPLY {from}\r");
+            let reply = format!("REPLY {text}\r");
             if wr.write_all(reply.as_bytes()).await.is_err() {
                 return;
             }

@@ -423,6 +423,7 @@ impl Spectrum {
 
     /// Hands the micro's bytes to `peer` and queues its answer.
     fn exchange(&mut self, peer: &mut dyn SerialPeer) -> Option<String> {
+        peer.observe(self);
         let now = self.bus.now();
         let from_micro = self.serial_take();
         let mut to_micro = Vec::new();

@@ -73,6 +73,10 @@ pub trait SerialPeer {
         to_micro: &mut Vec<u8>,
         now_tstates: u64,
     ) -> Option<String>;
+
+    /// Called before each exchange with the whole machine, for peers that answer questions
+    /// about it (its printout, its screen) while it runs. Does nothing unless overridden.
+    fn observe(&mut self, _machine: &crate::Spectrum) {}
 }
 
 /// A serial port plugged into the bus.

@@ -1,0 +1,548 @@
+//! mTLS terminators side by side: the retromesh bridge against stunnel, nginx and haproxy,
+//! and a plaintext baseline. See docs/benchmarks.md, "mTLS terminators side by side".
+//!
+//!     scripts/bench-deps.sh
+//!     cargo bench -p retromesh --bench terminators [-- --quick] [-- --only retromesh,nginx]
+//!
+//! Topology: load generator (open loop, fixed rate) → its in-process rustls client (the
+//! client-side mTLS hop, the same for all) → the terminator → an echo backend. For the peers
+//! the backend is a hyper HTTP/1.1 echo server in a child process; for retromesh it is a micro
+//! on the bridge's TCP line (played by this process), so that path includes the link.
+
+#[path = "terminators/load.rs"]
+mod load;
+#[path = "terminators/micro.rs"]
+mod micro;
+#[path = "terminators/procs.rs"]
+mod procs;
+#[path = "terminators/targets.rs"]
+mod targets;
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use load::Endpoint;
+use procs::Proc;
+use targets::Kind;
+
+struct Settings {
+    quick: bool,
+    /// Requests a second in the latency runs.
+    rate: f64,
+    secs: f64,
+    reps: usize,
+    /// Keep-alive connections in the latency runs' pool.
+    pool: usize,
+    hs_secs: f64,
+    hs_reps: usize,
+    hs_conc: usize,
+    /// Idle mTLS connections held for the RSS figure.
+    idle_conns: usize,
+    body_len: usize,
+    only: Option<Vec<String>>,
+}
+
+impl Settings {
+    fn from_args() -> Settings {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let quick = args.iter().any(|a| a == "--quick");
+        let mut s = if quick {
+            Settings {
+                quick,
+                rate: 200.0,
+                secs: 2.0,
+                reps: 3,
+                pool: 4,
+                hs_secs: 2.0,
+                hs_reps: 1,
+                hs_conc: 8,
+                idle_conns: 1000,
+                body_len: 32,
+                only: None,
+            }
+        } else {
+            Settings {
+                quick,
+                rate: 200.0,
+                secs: 10.0,
+                reps: 5,
+                pool: 4,
+                hs_secs: 5.0,
+                hs_reps: 3,
+                hs_conc: 8,
+                idle_conns: 10_000,
+                body_len: 32,
+                only: None,
+            }
+        };
+        let value = |name: &str| {
+            args.iter()
+                .position(|a| a == name)
+                .and_then(|i| args.get(i + 1))
+                .cloned()
+        };
+        if let Some(v) = value("--rate").and_then(|v| v.parse().ok()) {
+            s.rate = v;
+        }
+        if let Some(v) = value("--secs").and_then(|v| v.parse().ok()) {
+            s.secs = v;
+        }
+        if let Some(v) = value("--reps").and_then(|v| v.parse().ok()) {
+            s.reps = v;
+        }
+        if let Some(v) = value("--conns").and_then(|v| v.parse().ok()) {
+            s.idle_conns = v;
+        }
+        if let Some(v) = value("--only") {
+            s.only = Some(v.split(',').map(str::to_string).collect());
+        }
+        s
+    }
+}
+
+#[derive(Default)]
+struct Row {
+    name: String,
+    skipped: Option<String>,
+    /// Median over repetitions of (terminator − baseline) at p50, p99, p99.9, µs.
+    added: [f64; 3],
+    /// The terminator's own medians, µs.
+    abs: [f64; 3],
+    cpu_per_1k: f64,
+    rss_idle_kib: u64,
+    rss_held_kib: u64,
+    held_alive: u64,
+    held_opened: u64,
+    held_failed: u64,
+    held_note: Option<String>,
+    open_secs: f64,
+    hs_per_sec: f64,
+    hs_errors: u64,
+    errors: u64,
+    notes: Vec<String>,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.retain(|x| !x.is_nan());
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--echo-server") {
+        load::echo_server_main();
+        return;
+    }
+    let s = Settings::from_args();
+    let started = Instant::now();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let nofile = procs::raise_nofile(65_536);
+    println!(
+        "mTLS terminators, {} mode: {} CPU cores, RLIMIT_NOFILE {nofile}",
+        if s.quick { "quick" } else { "full" },
+        cores
+    );
+    println!(
+        "latency: {} req/s open loop, {} keep-alive connections, {}-byte POST bodies, {} s x {} repetitions; \
+         handshakes: {} loops x {} s x {}; idle: {} mTLS connections",
+        s.rate, s.pool, s.body_len, s.secs, s.reps, s.hs_conc, s.hs_secs, s.hs_reps, s.idle_conns
+    );
+    if (nofile as usize) < 2 * s.idle_conns + 1000 {
+        println!(
+            "warning: RLIMIT_NOFILE {nofile} is too low for {} held connections through a \
+             terminator that opens a backend connection each (stunnel); raise the hard limit \
+             (ulimit -Hn, /etc/security/limits.conf) or run as root",
+            s.idle_conns
+        );
+    }
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    if let Err(e) = targets::make_certs(tmp.path()) {
+        eprintln!("certificates: {e}");
+        std::process::exit(1);
+    }
+    let echo = start_echo(tmp.path());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let rows = runtime.block_on(run_all(&s, tmp.path(), echo.1));
+    drop(echo);
+    print_table(&s, &rows);
+    println!("\ntotal time {:.0} s", started.elapsed().as_secs_f64());
+}
+
+/// The echo backend, in a child process (this binary with `--echo-server`).
+fn start_echo(dir: &Path) -> (Proc, u16) {
+    let exe = std::env::current_exe().expect("own path");
+    let mut child = Command::new(exe)
+        .arg("--echo-server")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the echo backend");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut line)
+        .expect("the echo backend's port");
+    let port: u16 = line.trim().parse().expect("a port number");
+    (
+        Proc::from_child("echo backend", child, dir.join("echo.log")),
+        port,
+    )
+}
+
+async fn run_all(s: &Settings, tmp: &Path, echo_port: u16) -> Vec<Row> {
+    let body = Bytes::from(vec![b'x'; s.body_len]);
+    let baseline = Endpoint {
+        addr: SocketAddr::from(([127, 0, 0, 1], echo_port)),
+        path: "/echo",
+        tls: None,
+    };
+    if let Err(e) = load::wait_ready(&baseline, &body, Duration::from_secs(10)).await {
+        eprintln!("the echo backend does not answer: {e}");
+        std::process::exit(1);
+    }
+    let mut rows = Vec::new();
+    let mut base_abs: Vec<[f64; 3]> = Vec::new();
+    for kind in Kind::ALL {
+        if let Some(only) = &s.only {
+            if !only.iter().any(|o| o == kind.name()) {
+                continue;
+            }
+        }
+        println!("\n== {}", kind.name());
+        let row = match run_one(s, kind, tmp, echo_port, &baseline, &body, &mut base_abs).await {
+            Ok(r) => r,
+            Err(e) => {
+                println!("{}: skipped: {e}", kind.name());
+                Row {
+                    name: kind.name().into(),
+                    skipped: Some(e),
+                    ..Row::default()
+                }
+            }
+        };
+        rows.push(row);
+    }
+    let mut base = Row {
+        name: "baseline (plaintext, no terminator)".into(),
+        ..Row::default()
+    };
+    for i in 0..3 {
+        base.abs[i] = median(base_abs.iter().map(|a| a[i]).collect());
+    }
+    rows.insert(0, base);
+    rows
+}
+
+async fn run_one(
+    s: &Settings,
+    kind: Kind,
+    tmp: &Path,
+    echo_port: u16,
+    baseline: &Endpoint,
+    body: &Bytes,
+    base_abs: &mut Vec<[f64; 3]>,
+) -> Result<Row, String> {
+    let program = kind.program()?;
+    let dir = tmp.join(kind.name());
+    let mut t = targets::start(kind, &program, tmp, &dir, echo_port)?;
+    let mut micro_task = None;
+    if let Some(line) = t.line_port {
+        match micro::start(SocketAddr::from(([127, 0, 0, 1], line))).await {
+            Ok(task) => micro_task = Some(task),
+            Err(e) => {
+                return Err(format!("the echo micro: {e}\n{}", t.proc.log_tail()));
+            }
+        }
+    }
+    let result = measure(s, kind, tmp, &mut t, baseline, body, base_abs).await;
+    if let Some(task) = micro_task {
+        task.abort();
+    }
+    if let Err(e) = &result {
+        return Err(format!("{e}\n{} log:\n{}", kind.name(), t.proc.log_tail()));
+    }
+    result
+}
+
+async fn measure(
+    s: &Settings,
+    kind: Kind,
+    tmp: &Path,
+    t: &mut targets::Running,
+    baseline: &Endpoint,
+    body: &Bytes,
+    base_abs: &mut Vec<[f64; 3]>,
+) -> Result<Row, String> {
+    let mut row = Row {
+        name: kind.name().into(),
+        ..Row::default()
+    };
+    let addr = SocketAddr::from(([127, 0, 0, 1], t.port));
+    let ep = Endpoint {
+        addr,
+        path: t.path,
+        tls: Some(load::client_config(tmp, true)?),
+    };
+    load::wait_ready(&ep, body, Duration::from_secs(20))
+        .await
+        .map_err(|e| format!("not ready: {e}"))?;
+    t.proc.check_alive()?;
+    // The same request without a client certificate must fail, or this is not mTLS.
+    let anon = Endpoint {
+        tls: Some(load::client_config(tmp, false)?),
+        ..ep.clone()
+    };
+    let refused = tokio::time::timeout(Duration::from_secs(5), async {
+        let mut c = load::connect(&anon).await?;
+        load::request(&mut c, &anon, body).await
+    })
+    .await;
+    if let Ok(Ok(())) = refused {
+        return Err("a client without a certificate got an answer: check the config".into());
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    row.rss_idle_kib = procs::rss_kib(&t.proc.tree());
+
+    let mut term_pool = Vec::new();
+    let mut base_pool = Vec::new();
+    for _ in 0..s.pool {
+        term_pool.push(load::connect(&ep).await?);
+        base_pool.push(load::connect(baseline).await?);
+    }
+    // Warm-up, not counted.
+    load::open_loop(&ep, &mut term_pool, body, s.rate, 1.0).await;
+    load::open_loop(baseline, &mut base_pool, body, s.rate, 0.5).await;
+    let (mut added, mut abs, mut cpu) = (vec![vec![]; 3], vec![vec![]; 3], vec![]);
+    for rep in 0..s.reps {
+        let b = load::open_loop(baseline, &mut base_pool, body, s.rate, s.secs).await;
+        let pids = t.proc.tree();
+        let c0 = procs::cpu_secs(&pids);
+        let r = load::open_loop(&ep, &mut term_pool, body, s.rate, s.secs).await;
+        let c1 = procs::cpu_secs(&pids);
+        t.proc.check_alive()?;
+        let ps = [50.0, 99.0, 99.9];
+        let mut line = format!("rep {}: ", rep + 1);
+        let mut babs = [0.0; 3];
+        for (i, p) in ps.iter().enumerate() {
+            let (tv, bv) = (r.pct(*p), b.pct(*p));
+            added[i].push(tv - bv);
+            abs[i].push(tv);
+            babs[i] = bv;
+            line += &format!("p{p} {tv:.0} µs (baseline {bv:.0})  ");
+        }
+        base_abs.push(babs);
+        let done = r.latencies_us.len() as f64;
+        if done > 0.0 {
+            cpu.push((c1 - c0) / (done / 1000.0));
+        }
+        row.errors += r.errors + b.errors;
+        if let Some(e) = r.first_error.or(b.first_error) {
+            row.notes.push(format!("request error: {e}"));
+        }
+        println!(
+            "{line}cpu {:.3} s/1k, {} answers, {} errors",
+            cpu.last().copied().unwrap_or(f64::NAN),
+            r.latencies_us.len(),
+            r.errors
+        );
+    }
+    for i in 0..3 {
+        row.added[i] = median(added[i].clone());
+        row.abs[i] = median(abs[i].clone());
+    }
+    row.cpu_per_1k = median(cpu);
+    drop(term_pool);
+    drop(base_pool);
+
+    let mut hs = Vec::new();
+    for _ in 0..s.hs_reps {
+        let (rate, errors, first) = load::handshakes(&ep, s.hs_conc, s.hs_secs).await;
+        println!("handshakes: {rate:.0}/s, {errors} errors");
+        hs.push(rate);
+        row.hs_errors += errors;
+        if let Some(e) = first {
+            row.notes.push(format!("handshake error: {e}"));
+        }
+        t.proc.check_alive()?;
+    }
+    row.hs_per_sec = median(hs);
+    // Let TIME_WAIT and the terminator's per-connection state settle.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let held = load::hold(&ep, s.idle_conns, 64).await;
+    settle(&t.proc.tree()).await;
+    row.rss_held_kib = procs::rss_kib(&t.proc.tree());
+    row.held_alive = held.alive.load(std::sync::atomic::Ordering::Relaxed);
+    row.held_opened = held.opened;
+    row.held_failed = held.failed;
+    row.open_secs = held.open_secs;
+    row.held_note = held.first_error.clone();
+    println!(
+        "idle connections: {} opened in {:.1} s, {} failed, {} still open when sampled; RSS {:.1} MB idle, {:.1} MB held",
+        held.opened,
+        held.open_secs,
+        held.failed,
+        row.held_alive,
+        mb(row.rss_idle_kib),
+        mb(row.rss_held_kib)
+    );
+    drop(held);
+    t.proc.check_alive()?;
+    Ok(row)
+}
+
+/// Waits (up to 10 s) until the terminator has used no CPU for half a second: it has then
+/// finished the server side of every handshake.
+async fn settle(pids: &[u32]) {
+    let until = Instant::now() + Duration::from_secs(10);
+    let mut last = procs::cpu_secs(pids);
+    while Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = procs::cpu_secs(pids);
+        if now - last < 0.005 {
+            return;
+        }
+        last = now;
+    }
+}
+
+fn mb(kib: u64) -> f64 {
+    kib as f64 * 1024.0 / 1e6
+}
+
+fn us(v: f64) -> String {
+    if v.is_nan() {
+        "—".into()
+    } else {
+        format!("{v:+.0} µs")
+    }
+}
+
+fn print_table(s: &Settings, rows: &[Row]) {
+    println!(
+        "\n## Results ({} mode, {} req/s, {} x {} s; {} idle mTLS connections)\n",
+        if s.quick { "quick" } else { "full" },
+        s.rate,
+        s.reps,
+        s.secs,
+        s.idle_conns
+    );
+    println!(
+        "| terminator | p50 added | p99 added | p99.9 added | CPU s / 1k req | RSS idle | RSS, {} idle mTLS conns | full handshakes/s |",
+        s.idle_conns
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for r in rows {
+        if let Some(why) = &r.skipped {
+            println!(
+                "| {} | skipped: {} | | | | | | |",
+                r.name,
+                why.lines().next().unwrap_or("")
+            );
+            continue;
+        }
+        if r.name.starts_with("baseline") {
+            println!(
+                "| {} | p50 {:.0} µs | p99 {:.0} µs | p99.9 {:.0} µs | — | — | — | — |",
+                r.name, r.abs[0], r.abs[1], r.abs[2]
+            );
+            continue;
+        }
+        let held = if r.held_alive < s.idle_conns as u64 {
+            format!(
+                "{:.1} MB ({} of {} open)",
+                mb(r.rss_held_kib),
+                r.held_alive,
+                s.idle_conns
+            )
+        } else {
+            format!("{:.1} MB", mb(r.rss_held_kib))
+        };
+        println!(
+            "| {} | {} | {} | {} | {:.3} | {:.1} MB | {} | {:.0} |",
+            r.name,
+            us(r.added[0]),
+            us(r.added[1]),
+            us(r.added[2]),
+            r.cpu_per_1k,
+            mb(r.rss_idle_kib),
+            held,
+            r.hs_per_sec
+        );
+    }
+    for r in rows {
+        if r.errors > 0 || r.hs_errors > 0 || r.held_failed > 0 {
+            println!(
+                "\n{}: {} request errors, {} handshake errors, {} held connections failed",
+                r.name, r.errors, r.hs_errors, r.held_failed
+            );
+            for n in r.notes.iter().take(3) {
+                println!("  {n}");
+            }
+            if let Some(n) = &r.held_note {
+                println!("  held: {n}");
+            }
+        }
+    }
+    goals(s, rows);
+}
+
+fn goals(s: &Settings, rows: &[Row]) {
+    println!("\nGoals:");
+    let measured = |r: &&Row| r.skipped.is_none() && !r.name.starts_with("baseline");
+    let Some(rm) = rows.iter().filter(measured).find(|r| r.name == "retromesh") else {
+        println!("- retromesh was not measured");
+        return;
+    };
+    let best = rows
+        .iter()
+        .filter(measured)
+        .filter(|r| r.name != "retromesh")
+        .min_by(|a, b| a.added[1].partial_cmp(&b.added[1]).expect("no NaN"));
+    match best {
+        Some(b) => println!(
+            "- p99 added latency no worse than the best peer: retromesh {} vs {} {}: {}",
+            us(rm.added[1]),
+            b.name,
+            us(b.added[1]),
+            if rm.added[1] <= b.added[1] {
+                "MET"
+            } else {
+                "NOT MET"
+            }
+        ),
+        None => println!("- p99 against the peers: no peer was measured"),
+    }
+    let idle = mb(rm.rss_idle_kib);
+    println!(
+        "- RSS idle ≤ 20 MB: {idle:.1} MB: {}",
+        if idle <= 20.0 { "MET" } else { "NOT MET" }
+    );
+    let held = mb(rm.rss_held_kib);
+    if s.idle_conns >= 10_000 && rm.held_alive >= 10_000 {
+        println!(
+            "- RSS ≤ 60 MB with 10,000 idle mTLS connections: {held:.1} MB: {}",
+            if held <= 60.0 { "MET" } else { "NOT MET" }
+        );
+    } else {
+        println!(
+            "- RSS ≤ 60 MB with 10,000 idle mTLS connections: not checked ({} of {} connections \
+             open when sampled; {held:.1} MB)",
+            rm.held_alive, s.idle_conns
+        );
+    }
+}

@@ -1,0 +1,113 @@
+//! The sample mesh service of `retromesh up`: a workload with its own SPIFFE identity that
+//! takes mutual TLS only and tells each caller who it is. The Spectrum calls it as `hello`.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use retromesh_gateway::tls::{leaf_spiffe_id, SpiffeClientVerifier};
+use retromesh_gateway::{ServerIdentity, TlsPolicy, TrustBundle};
+use retromesh_identity::Identity;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+/// A call the sample service answered, for the demo's progress output.
+#[derive(Debug, Clone)]
+pub struct SampleCall {
+    pub caller: String,
+    pub path: String,
+}
+
+/// Binds `addr` and serves until the runtime stops. Each answered call is sent to `calls`.
+pub async fn start(
+    addr: &str,
+    identity: &Identity,
+    trust_domain: &str,
+    calls: mpsc::UnboundedSender<SampleCall>,
+) -> Result<SocketAddr, String> {
+    let policy = TlsPolicy::default();
+    let provider = policy.provider();
+    let bundle = TrustBundle {
+        roots: identity.roots.clone(),
+        trust_domain: trust_domain.to_string(),
+    };
+    let verifier =
+        SpiffeClientVerifier::new(&bundle, provider.clone()).map_err(|e| e.to_string())?;
+    let served = ServerIdentity {
+        spiffe_id: identity.id.to_string(),
+        chain: identity.chain.clone(),
+        key: identity.key.clone_key(),
+    };
+    let config = policy
+        .server_config(&provider, "hello", &served, Arc::new(verifier))
+        .map_err(|e| e.to_string())?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr} for the sample service: {e}: pick another with --sample-listen"))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    let me = identity.id.to_string();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, peer)) = listener.accept().await else {
+                continue;
+            };
+            let (acceptor, calls, me) = (acceptor.clone(), calls.clone(), me.clone());
+            tokio::spawn(async move {
+                let tls = match acceptor.accept(tcp).await {
+                    Ok(t) => t,
+                    Err(e) => {
+                        tracing::warn!(%peer, "sample service: handshake failed: {e}");
+                        return;
+                    }
+                };
+                let caller = tls
+                    .get_ref()
+                    .1
+                    .peer_certificates()
+                    .and_then(|c| c.first())
+                    .and_then(|leaf| leaf_spiffe_id(leaf).ok())
+                    .unwrap_or_else(|| "unknown".into());
+                let svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                    let path = req.uri().path().to_string();
+                    let _ = calls.send(SampleCall {
+                        caller: caller.clone(),
+                        path: path.clone(),
+                    });
+                    let body = answer(&path, &caller, &me);
+                    async move {
+                        Ok::<_, Infallible>(
+                            Response::builder()
+                                .status(body.0)
+                                .header("content-type", "text/plain; charset=utf-8")
+                                .body(Full::new(Bytes::from(body.1)))
+                                .unwrap_or_default(),
+                        )
+                    }
+                });
+                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(tls), svc)
+                    .await;
+            });
+        }
+    });
+    Ok(bound)
+}
+
+/// Short lines: they end up on a 32-column printer.
+fn answer(path: &str, caller: &str, me: &str) -> (StatusCode, String) {
+    match path {
+        "/greeting" => (
+            StatusCode::OK,
+            format!("HELLO FROM THE MESH\nYOU ARE\n{caller}\nI AM\n{me}\n"),
+        ),
+        _ => (
+            StatusCode::NOT_FOUND,
+            format!("no {path} here; try /greeting\n"),
+        ),
+    }
+}
