@@ -269,8 +269,15 @@ pub async fn handshakes(ep: &Endpoint, conc: usize, secs: f64) -> (f64, u64, Opt
                         match s.read(&mut buf).await {
                             Ok(0) => return Ok(()),
                             Ok(_) => {}
-                            // Some servers reset rather than close after close_notify.
-                            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                            // Some servers reset, or close without their own close_notify,
+                            // after ours: the handshake is done either way.
+                            Err(e)
+                                if matches!(
+                                    e.kind(),
+                                    std::io::ErrorKind::ConnectionReset
+                                        | std::io::ErrorKind::UnexpectedEof
+                                ) =>
+                            {
                                 return Ok(())
                             }
                             Err(e) => return Err(e.to_string()),
@@ -376,7 +383,11 @@ pub async fn hold(ep: &Endpoint, n: usize, conc: usize) -> Held {
     }
     drop(done_tx);
     let (mut opened, mut failed, mut first_error) = (0, 0, None);
-    while let Some(r) = done_rx.recv().await {
+    // Each task reports once and then lives on holding its sender: count, don't wait for close.
+    for _ in 0..n {
+        let Some(r) = done_rx.recv().await else {
+            break;
+        };
         match r {
             Ok(()) => opened += 1,
             Err(e) => {

@@ -256,7 +256,7 @@ pub fn start(
         Kind::Haproxy => {
             let conf = format!(
                 "global\n\
-                 \x20 maxconn 30000\n\
+                 \x20 maxconn 9950\n\
                  \x20 tune.ssl.cachesize 0\n\
                  defaults\n\
                  \x20 mode http\n\
