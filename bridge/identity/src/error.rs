@@ -142,7 +142,7 @@ pub enum IdentityError {
     WorkloadApi {
         socket: String,
         detail: String,
-        problem: Option<Problem>,
+        problem: Option<Box<Problem>>,
     },
     #[error("no SPIFFE Workload API socket: give one (unix:///path/to/agent.sock) or set SPIFFE_ENDPOINT_SOCKET, as SPIRE does")]
     NoWorkloadApiSocket,
@@ -153,7 +153,7 @@ impl IdentityError {
     pub fn problem(&self) -> Option<&Problem> {
         match self {
             IdentityError::Invalid { problem, .. } => Some(problem),
-            IdentityError::WorkloadApi { problem, .. } => problem.as_ref(),
+            IdentityError::WorkloadApi { problem, .. } => problem.as_deref(),
             _ => None,
         }
     }

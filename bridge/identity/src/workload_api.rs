@@ -206,7 +206,7 @@ impl Agent {
                     "the X.509-SVID for {} is not usable: {problem}",
                     svid.spiffe_id()
                 ),
-                problem: Some(problem),
+                problem: Some(Box::new(problem)),
             },
             other => other,
         };
