@@ -11,3 +11,14 @@ export OMP_THREAD_LIMIT=1
 cargo test --workspace --locked
 cargo build --release --locked -p retromesh
 ./target/release/retromesh test ocr-test/examples --jobs 2 --junit target/examples-junit.xml
+
+# The containers: every Kubernetes manifest validated offline, then the image built from
+# local bases and the compose demo checked across containers (skipped, saying so, where
+# there is no Docker engine).
+bash containers/validate-manifests.sh
+if docker info >/dev/null 2>&1 && command -v docker-compose >/dev/null; then
+  bash containers/build-image.sh
+  bash containers/test-compose.sh
+else
+  echo "retromesh: SKIPPED the image build and the compose demo: no Docker engine or docker-compose here" >&2
+fi

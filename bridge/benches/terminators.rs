@@ -44,6 +44,8 @@ struct Settings {
     idle_conns: usize,
     body_len: usize,
     only: Option<Vec<String>>,
+    /// RLIMIT_NOFILE after raising it; the targets size their connection limits from it.
+    nofile: u64,
 }
 
 impl Settings {
@@ -63,6 +65,7 @@ impl Settings {
                 idle_conns: 1000,
                 body_len: 32,
                 only: None,
+                nofile: 0,
             }
         } else {
             Settings {
@@ -77,6 +80,7 @@ impl Settings {
                 idle_conns: 10_000,
                 body_len: 32,
                 only: None,
+                nofile: 0,
             }
         };
         let value = |name: &str| {
@@ -145,10 +149,11 @@ fn main() {
         load::echo_server_main();
         return;
     }
-    let s = Settings::from_args();
+    let mut s = Settings::from_args();
     let started = Instant::now();
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let nofile = procs::raise_nofile(65_536);
+    s.nofile = nofile;
     println!(
         "mTLS terminators, {} mode: {} CPU cores, RLIMIT_NOFILE {nofile}",
         if s.quick { "quick" } else { "full" },
@@ -258,7 +263,7 @@ async fn run_one(
 ) -> Result<Row, String> {
     let program = kind.program()?;
     let dir = tmp.join(kind.name());
-    let mut t = targets::start(kind, &program, tmp, &dir, echo_port)?;
+    let mut t = targets::start(kind, &program, tmp, &dir, echo_port, s.nofile)?;
     let mut micro_task = None;
     if let Some(line) = t.line_port {
         match micro::start(SocketAddr::from(([127, 0, 0, 1], line))).await {

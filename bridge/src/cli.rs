@@ -120,6 +120,55 @@ development CA, and a sample service with its own identity. It prints the micro'
 the endpoints and curl commands to paste, then shows the Spectrum fetching from the sample
 service and printing the answer. Ctrl-C stops everything.")]
     Up(Box<UpArgs>),
+
+    /// The sample mesh service on its own: mutual TLS only, answers GET /greeting with the
+    /// caller's SPIFFE ID. For demos across machines or containers.
+    #[command(after_help = "Examples:
+  retromesh certs issue --sa hello --ns default --dns hello --out certs/hello
+  retromesh sample --identity-dir certs/hello --listen 0.0.0.0:9443
+
+Then a micro calls it: [services.hello] url = \"https://hello:9443\",
+spiffe_id = \"spiffe://cluster.local/ns/default/sa/hello\". Callers need a certificate from the
+same trust bundle. Stops on SIGTERM or Ctrl-C.")]
+    Sample(SampleArgs),
+
+    /// Ask a running bridge whether it is ready (GET /healthz/ready). For container health
+    /// checks: exit code 0 ready, 1 not ready, 5 no answer.
+    #[command(after_help = "Examples:
+  retromesh health                                   # the config's ready_listen, else 127.0.0.1:15021
+  retromesh health --url http://10.0.0.7:15021/healthz/ready
+
+A wildcard ready_listen (0.0.0.0) is asked on 127.0.0.1. Not ready prints the bridge's reason,
+e.g. \"draining: the bridge is shutting down\".")]
+    Health(HealthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// The service's certificate, key and trust bundle: Istio's OUTPUT_CERTS layout
+    /// (cert-chain.pem, key.pem, root-cert.pem) or csi-driver-spiffe's (tls.crt, tls.key, ca.crt).
+    #[arg(long, env = "RETROMESH_SAMPLE_IDENTITY_DIR", value_name = "DIR")]
+    pub identity_dir: PathBuf,
+
+    /// Where it listens.
+    #[arg(
+        long,
+        env = "RETROMESH_SAMPLE_LISTEN",
+        default_value = "127.0.0.1:9443",
+        value_name = "ADDR"
+    )]
+    pub listen: String,
+}
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// The readiness URL. [default: http://READY_LISTEN/healthz/ready from the config]
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Seconds to wait for an answer.
+    #[arg(long, default_value_t = 3.0, value_name = "SECONDS")]
+    pub timeout: f64,
 }
 
 #[derive(Debug, Args)]
@@ -296,6 +345,11 @@ pub struct BridgeArgs {
     /// Seconds every exchange with a micro may take. [default: 30]
     #[arg(long, value_name = "SECONDS")]
     pub deadline: Option<f64>,
+
+    /// On SIGTERM or Ctrl-C: seconds to let requests in flight finish before exiting.
+    /// Keep it under the container's stop timeout. [default: 25]
+    #[arg(long, env = "RETROMESH_DRAIN_SECS", value_name = "SECONDS")]
+    pub drain_secs: Option<f64>,
 
     /// Also serve the API over mutual TLS here, each micro with its own SPIFFE identity.
     #[arg(long, env = "RETROMESH_MTLS_LISTEN", value_name = "ADDR")]

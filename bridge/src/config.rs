@@ -38,6 +38,8 @@ pub struct BridgeDefaults {
     pub listen: Option<String>,
     /// Seconds every exchange with a micro (and every service call) may take.
     pub deadline_secs: Option<f64>,
+    /// Seconds a shutdown waits for requests in flight.
+    pub drain_secs: Option<f64>,
     /// Requests that may wait for a busy micro.
     pub queue_depth: Option<usize>,
     /// Address of the mutual-TLS `/v1` API.

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod config;
 mod exit;
+mod http_get;
 mod logging;
 mod settings;
 
@@ -60,7 +61,9 @@ fn main() -> ExitCode {
         Command::Certs(args) => commands::certs::execute(args),
         Command::Analyze(args) => commands::analyze::execute(args),
         Command::Describe(args) => commands::describe::execute(args),
-        Command::Up(args) => commands::up::execute(args),
+        Command::Up(args) => commands::up::execute(*args),
+        Command::Sample(args) => commands::sample::execute(args),
+        Command::Health(args) => commands::health::execute(args, &config),
     };
     exit.into()
 }

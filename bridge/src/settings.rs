@@ -27,6 +27,7 @@ pub struct Settings {
     pub admin_listen: Option<String>,
     pub workload_api: Option<String>,
     pub deadline: Duration,
+    pub drain: Duration,
     pub queue_depth: Option<usize>,
     pub services: BTreeMap<String, ServiceConfig>,
     /// The config's micros, then the one given by flags.
@@ -71,12 +72,8 @@ impl Settings {
                 }
             },
         };
-        let deadline = args.deadline.or(b.deadline_secs).unwrap_or(30.0);
-        if !(deadline.is_finite() && deadline > 0.0) {
-            return Err(format!(
-                "deadline {deadline}: give a positive number of seconds"
-            ));
-        }
+        let deadline = seconds("deadline", args.deadline.or(b.deadline_secs), 30.0)?;
+        let drain = seconds("drain_secs", args.drain_secs.or(b.drain_secs), 25.0)?;
         Ok(Settings {
             listen: args
                 .listen
@@ -99,7 +96,8 @@ impl Settings {
             ready_listen: args.ready_listen.clone().or(b.ready_listen.clone()),
             admin_listen: args.admin_listen.clone().or(b.admin_listen.clone()),
             workload_api: args.workload_api.clone().or(b.workload_api.clone()),
-            deadline: Duration::from_secs_f64(deadline),
+            deadline,
+            drain,
             queue_depth: b.queue_depth,
             services,
             micros,
@@ -154,4 +152,14 @@ fn flag_micro(args: &BridgeArgs) -> Option<MicroConfig> {
             ..Default::default()
         },
     })
+}
+
+/// A positive, finite number of seconds, or `default`.
+fn seconds(what: &str, given: Option<f64>, default: f64) -> Result<Duration, String> {
+    let s = given.unwrap_or(default);
+    if s.is_finite() && s > 0.0 {
+        Ok(Duration::from_secs_f64(s))
+    } else {
+        Err(format!("{what} {s}: give a positive number of seconds"))
+    }
 }

@@ -119,6 +119,7 @@ pub fn start(
     certs: &Path,
     dir: &Path,
     echo_port: u16,
+    nofile: u64,
 ) -> Result<Running, String> {
     let chain = certs.join("server/cert-chain.pem");
     let key = certs.join("server/key.pem");
@@ -205,7 +206,7 @@ pub fn start(
                 "{user}daemon off;\n\
                  master_process on;\n\
                  worker_processes auto;\n\
-                 worker_rlimit_nofile 65536;\n\
+                 worker_rlimit_nofile {nofile};\n\
                  pid {dir}/nginx.pid;\n\
                  error_log {dir}/error.log warn;\n\
                  events {{ worker_connections 30000; }}\n\
@@ -256,7 +257,7 @@ pub fn start(
         Kind::Haproxy => {
             let conf = format!(
                 "global\n\
-                 \x20 maxconn 9950\n\
+                 \x20 maxconn {maxconn}\n\
                  \x20 tune.ssl.cachesize 0\n\
                  defaults\n\
                  \x20 mode http\n\
@@ -273,6 +274,8 @@ pub fn start(
                  \x20 http-reuse always\n\
                  \x20 server echo 127.0.0.1:{echo_port}\n",
                 both = p(&certs.join("server/haproxy.pem")),
+                // haproxy wants two fds a connection and refuses to start past the limit.
+                maxconn = (nofile / 2).saturating_sub(50).clamp(1000, 30_000),
                 roots = p(&roots),
             );
             let file = dir.join("haproxy.cfg");

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod authz;
+pub mod drain;
 pub mod outbound;
 pub mod tls;
 
@@ -12,6 +13,7 @@ pub use api::{
     serve, serve_connection, Api, ApiTelemetry, Caller, HttpLimits, HttpVersion, MicroView,
     RecentError, ScreenRenderer, ViewFuture,
 };
+pub use drain::{Drain, Drained};
 pub use tls::{
     serve_tls, IdentityChoice, Limits, MtlsMode, ServerIdentity, SniMap, TlsError, TlsListener,
     TlsPolicy, TlsSettings, TrustBundle,

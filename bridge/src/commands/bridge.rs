@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use retromesh_gateway::Drained;
 use retromesh_harness::linked::start_emulated;
 use retromesh_harness::{Input, RunRequest, StopSpec};
 use retromesh_link::profile::MachineProfile;
@@ -43,16 +44,44 @@ pub fn execute(args: Box<BridgeArgs>, config: &Config) -> Exit {
             return Exit::Environment;
         }
     };
+    let drain = settings.drain;
     runtime.block_on(async {
         match start(settings).await {
             Ok(running) => {
-                let _ = tokio::signal::ctrl_c().await;
-                tracing::info!("interrupted: shutting down");
-                running.stop();
+                let signal = match shutdown_signal().await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::error!("cannot wait for signals: {e}");
+                        return Exit::Environment;
+                    }
+                };
+                tracing::info!(
+                    signal,
+                    deadline_secs = drain.as_secs_f64(),
+                    "draining: readiness is 503, no new connections, requests in flight finish"
+                );
+                match running.drain(drain).await {
+                    Drained::Clean => tracing::info!("drained: every connection closed"),
+                    Drained::TimedOut { open } => tracing::warn!(
+                        open,
+                        "drain deadline passed with connections open: cutting them off (raise drain_secs to wait longer)"
+                    ),
+                }
                 Exit::Ok
             }
             Err(e) => e.report(),
         }
+    })
+}
+
+/// Waits for SIGTERM (a container stopping) or SIGINT (Ctrl-C) and names it.
+pub async fn shutdown_signal() -> std::io::Result<&'static str> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
     })
 }
 
@@ -86,6 +115,9 @@ pub struct Running {
     pub admin_addr: Option<SocketAddr>,
     pub served: Vec<Served>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    api: retromesh_gateway::Api,
+    /// Readiness follows this: 200 while it holds `Ok`.
+    ready: tokio::sync::watch::Sender<Result<(), String>>,
 }
 
 impl Running {
@@ -94,6 +126,17 @@ impl Running {
         for t in self.tasks {
             t.abort();
         }
+    }
+
+    /// Turns readiness to 503, stops accepting, and waits up to `deadline` for the requests
+    /// in flight to finish.
+    pub async fn drain(self, deadline: std::time::Duration) -> Drained {
+        let _ = self
+            .ready
+            .send(Err("draining: the bridge is shutting down".into()));
+        let drained = self.api.drain().run(deadline).await;
+        self.stop();
+        drained
     }
 }
 
@@ -256,11 +299,6 @@ pub async fn start(s: Settings) -> Result<Running, StartError> {
         None => None,
     };
     let _ = telemetry.ready.send(Ok(()));
-    // Readiness holds the sender: keep it alive as long as the bridge runs.
-    let ready = telemetry.ready;
-    tasks.push(tokio::spawn(async move {
-        ready.closed().await;
-    }));
     Ok(Running {
         api_addr,
         mtls_addr,
@@ -269,6 +307,8 @@ pub async fn start(s: Settings) -> Result<Running, StartError> {
         admin_addr,
         served,
         tasks,
+        api,
+        ready: telemetry.ready,
     })
 }
 

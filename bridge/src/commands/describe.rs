@@ -1,53 +1,25 @@
 //! `retromesh describe MICRO`: one micro of a running bridge, read from its admin page.
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use std::time::Duration;
 
 use crate::admin::MicroReport;
 use crate::cli::DescribeArgs;
 use crate::exit::Exit;
+use crate::http_get::{get, GetError};
 
 pub fn execute(args: DescribeArgs) -> Exit {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::error!("cannot start the runtime: {e}");
-            return Exit::Environment;
-        }
-    };
-    runtime.block_on(describe(args))
+    crate::http_get::run(describe(args))
 }
 
 async fn describe(args: DescribeArgs) -> Exit {
     let url = format!("http://{}/micros/{}", args.admin, args.micro);
-    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let uri = match url.parse() {
-        Ok(u) => u,
-        Err(e) => {
+    let (status, body) = match get(&url, Duration::from_secs(5)).await {
+        Ok(r) => r,
+        Err(GetError::BadUrl(e)) => {
             tracing::error!("--admin {}: {e}: write it as HOST:PORT", args.admin);
             return Exit::Usage;
         }
-    };
-    let fetched = tokio::time::timeout(std::time::Duration::from_secs(5), async {
-        let resp = client.get(uri).await.map_err(|e| e.to_string())?;
-        let status = resp.status();
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| e.to_string())?
-            .to_bytes();
-        Ok::<_, String>((status, body))
-    })
-    .await;
-    let (status, body) = match fetched {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => {
+        Err(GetError::Unreachable(e)) => {
             tracing::error!(
                 "no bridge answers at {}: {e}; start one with --admin-listen {} (or `retromesh up`), or pass --admin",
                 args.admin,
@@ -55,7 +27,7 @@ async fn describe(args: DescribeArgs) -> Exit {
             );
             return Exit::Environment;
         }
-        Err(_) => {
+        Err(GetError::TimedOut(_)) => {
             tracing::error!("the admin page at {} did not answer within 5 s", args.admin);
             return Exit::Environment;
         }

@@ -107,6 +107,7 @@ pub struct Api {
     views: Arc<BTreeMap<String, Arc<dyn MicroView>>>,
     screen_renderer: Option<ScreenRenderer>,
     recent: Arc<RecentErrors>,
+    drain: crate::Drain,
 }
 
 impl std::fmt::Debug for Api {
@@ -211,7 +212,13 @@ impl Api {
             views: Arc::default(),
             screen_renderer: None,
             recent: Arc::new(recent),
+            drain: crate::Drain::new(),
         }
+    }
+
+    /// The drain every listener serving this API follows.
+    pub fn drain(&self) -> &crate::Drain {
+        &self.drain
     }
 
     /// Lets `micro`'s printout and screen be shown (an emulated micro).
@@ -574,24 +581,20 @@ fn wants_text(req: &Request<Incoming>) -> bool {
 }
 
 /// Serves the API over plain HTTP (HTTP/1.1, or HTTP/2 with prior knowledge) on `listener`
-/// until the task is dropped. Callers are unauthenticated.
+/// until the task is dropped or the API's drain begins. Callers are unauthenticated.
 pub async fn serve(listener: TcpListener, api: Api) {
-    loop {
-        let (stream, peer) = match listener.accept().await {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(%e, "accept failed");
-                continue;
-            }
-        };
-        tokio::spawn(serve_connection(
-            stream,
-            Caller::unauthenticated(peer),
-            api.clone(),
-            HttpVersion::Auto,
-            HttpLimits::default(),
-        ));
-    }
+    let drain = api.drain().clone();
+    drain
+        .accept(listener, |stream, peer| {
+            serve_connection(
+                stream,
+                Caller::unauthenticated(peer),
+                api.clone(),
+                HttpVersion::Auto,
+                HttpLimits::default(),
+            )
+        })
+        .await
 }
 
 /// Serves the API on one established connection (plain or already decrypted) until it ends.
@@ -605,6 +608,7 @@ pub async fn serve_connection<I>(
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let peer = caller.peer;
+    let api_drain = api.drain().clone();
     let service = hyper::service::service_fn(move |req| {
         let (api, caller) = (api.clone(), caller.clone());
         async move { Ok::<_, Infallible>(api.handle(req, caller).await) }
@@ -624,7 +628,18 @@ pub async fn serve_connection<I>(
         HttpVersion::Http1 => builder.http1_only(),
         HttpVersion::Http2 => builder.http2_only(),
     };
-    if let Err(e) = builder.serve_connection(TokioIo::new(io), service).await {
+    let drain = api_drain;
+    let conn = builder.serve_connection(TokioIo::new(io), service);
+    tokio::pin!(conn);
+    // On drain, the request in flight finishes and an idle keep-alive connection closes.
+    let ended = tokio::select! {
+        ended = conn.as_mut() => ended,
+        () = drain.begun() => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = ended {
         tracing::debug!(%e, %peer, "connection ended with an error");
     }
 }

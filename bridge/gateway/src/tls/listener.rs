@@ -250,19 +250,15 @@ enum Opened {
 }
 
 /// Serves the API over mTLS (and plain HTTP if PERMISSIVE) on `listener` until the task is
-/// dropped.
+/// dropped or the API's drain begins.
 pub async fn serve_tls(listener: TcpListener, tls: TlsListener, api: Api) {
-    loop {
-        let (stream, peer) = match listener.accept().await {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(%e, "accept failed");
-                continue;
-            }
-        };
-        let (tls, api) = (tls.clone(), api.clone());
-        tokio::spawn(async move { tls.serve_connection(stream, peer, api).await });
-    }
+    let drain = api.drain().clone();
+    drain
+        .accept(listener, |stream, peer| {
+            let (tls, api) = (tls.clone(), api.clone());
+            async move { tls.serve_connection(stream, peer, api).await }
+        })
+        .await
 }
 
 /// A resolver with no certificate: rustls then ends the handshake with an alert.

@@ -3,7 +3,6 @@
 //! the answer on its virtual ZX Printer, and serves the `/v1` API over mTLS.
 
 mod client;
-mod sample;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -15,6 +14,7 @@ use tokio::sync::mpsc;
 use crate::cli::UpArgs;
 use crate::commands::bridge::{self, Running};
 use crate::commands::mesh::{micro_host, MICRO_NAMESPACE};
+use crate::commands::sample;
 use crate::config::{MicroConfig, ServiceConfig};
 use crate::exit::Exit;
 use crate::settings::Settings;
@@ -27,7 +27,7 @@ const GREETING: &str = "HELLO FROM THE MESH";
 /// The demo takes about a second; this leaves room for a slow, busy machine.
 const DEMO_DEADLINE: Duration = Duration::from_secs(120);
 
-pub fn execute(args: Box<UpArgs>) -> Exit {
+pub fn execute(args: UpArgs) -> Exit {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -38,7 +38,7 @@ pub fn execute(args: Box<UpArgs>) -> Exit {
             return Exit::Environment;
         }
     };
-    runtime.block_on(up(*args))
+    runtime.block_on(up(args))
 }
 
 /// What the user's curl needs: a certificate from the development CA.
@@ -206,6 +206,7 @@ fn settings(
         admin_listen: Some(args.admin_listen.clone()),
         workload_api: None,
         deadline: Duration::from_secs(30),
+        drain: Duration::from_secs(5),
         queue_depth: None,
         services,
         micros: vec![micro],

@@ -1,5 +1,6 @@
-//! The sample mesh service of `retromesh up`: a workload with its own SPIFFE identity that
-//! takes mutual TLS only and tells each caller who it is. The Spectrum calls it as `hello`.
+//! The sample mesh service (`retromesh sample`, and part of `retromesh up`): a workload with
+//! its own SPIFFE identity that takes mutual TLS only and tells each caller who it is. The
+//! demo Spectrum calls it as `hello`.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -14,6 +15,48 @@ use retromesh_gateway::{ServerIdentity, TlsPolicy, TrustBundle};
 use retromesh_identity::Identity;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
+
+use crate::cli::SampleArgs;
+use crate::exit::Exit;
+
+/// Serves until SIGTERM or Ctrl-C, logging each call with the caller's SPIFFE ID.
+pub fn execute(args: SampleArgs) -> Exit {
+    let identity = match retromesh_identity::load_dir(&args.identity_dir, None) {
+        Ok(i) => i,
+        Err(e) => {
+            tracing::error!(
+                "--identity-dir {}: {e}; issue one with `retromesh certs issue --sa hello --ns default --out DIR`",
+                args.identity_dir.display()
+            );
+            return Exit::BadInput;
+        }
+    };
+    crate::http_get::run(async move {
+        let (tx, mut calls) = mpsc::unbounded_channel();
+        let td = identity.id.trust_domain().as_str().to_string();
+        let addr = match start(&args.listen, &identity, &td, tx).await {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::error!("{e}");
+                return Exit::Environment;
+            }
+        };
+        tracing::info!(%addr, spiffe_id = %identity.id, "sample service listening (mutual TLS only): GET /greeting");
+        let stop = crate::commands::bridge::shutdown_signal();
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                Some(call) = calls.recv() => {
+                    tracing::info!(caller = %call.caller, path = %call.path, "answered");
+                }
+                signal = &mut stop => {
+                    tracing::info!(signal = signal.unwrap_or("a signal"), "stopping");
+                    return Exit::Ok;
+                }
+            }
+        }
+    })
+}
 
 /// A call the sample service answered, for the demo's progress output.
 #[derive(Debug, Clone)]
@@ -48,7 +91,7 @@ pub async fn start(
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind(addr)
         .await
-        .map_err(|e| format!("cannot listen on {addr} for the sample service: {e}: pick another with --sample-listen"))?;
+        .map_err(|e| format!("cannot listen on {addr} for the sample service: {e}: pick another with --listen (--sample-listen for `up`)"))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
     let me = identity.id.to_string();
     tokio::spawn(async move {
@@ -60,6 +103,11 @@ pub async fn start(
             tokio::spawn(async move {
                 let tls = match acceptor.accept(tcp).await {
                     Ok(t) => t,
+                    // A TCP probe (a health check) closes before any ClientHello.
+                    Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                        tracing::debug!(%peer, "sample service: closed before a handshake");
+                        return;
+                    }
                     Err(e) => {
                         tracing::warn!(%peer, "sample service: handshake failed: {e}");
                         return;
