@@ -38,17 +38,3 @@ pub async fn get(url: &str, deadline: Duration) -> Result<(StatusCode, Bytes), G
         Err(_) => Err(GetError::TimedOut(deadline)),
     }
 }
-
-/// Runs a command's async body on a small runtime of its own.
-pub fn run<F: std::future::Future<Output = crate::exit::Exit>>(body: F) -> crate::exit::Exit {
-    match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r.block_on(body),
-        Err(e) => {
-            tracing::error!("cannot start the runtime: {e}");
-            crate::exit::Exit::Environment
-        }
-    }
-}

@@ -19,6 +19,7 @@ use retromesh_spectrum::{MachineConfig, Model, SerialHardware};
 use crate::admin::{self, Admin, Served};
 use crate::cli::BridgeArgs;
 use crate::commands::mesh::{self, Identities, IdentityOptions};
+use crate::commands::{block_on, Runtime};
 use crate::config::{Config, MicroConfig};
 use crate::exit::Exit;
 use crate::settings::Settings;
@@ -34,18 +35,8 @@ pub fn execute(args: Box<BridgeArgs>, config: &Config) -> Exit {
             return Exit::Usage;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::error!("cannot start the runtime: {e}");
-            return Exit::Environment;
-        }
-    };
     let drain = settings.drain;
-    runtime.block_on(async {
+    block_on(Runtime::MultiThread, async {
         match start(settings).await {
             Ok(running) => {
                 let signal = match shutdown_signal().await {

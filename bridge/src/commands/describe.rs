@@ -4,11 +4,12 @@ use std::time::Duration;
 
 use crate::admin::MicroReport;
 use crate::cli::DescribeArgs;
+use crate::commands::{block_on, Runtime};
 use crate::exit::Exit;
 use crate::http_get::{get, GetError};
 
 pub fn execute(args: DescribeArgs) -> Exit {
-    crate::http_get::run(describe(args))
+    block_on(Runtime::OneThread, describe(args))
 }
 
 async fn describe(args: DescribeArgs) -> Exit {

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::cli::HealthArgs;
+use crate::commands::{block_on, Runtime};
 use crate::config::Config;
 use crate::exit::Exit;
 use crate::http_get::{get, GetError};
@@ -26,7 +27,10 @@ pub fn execute(args: HealthArgs, config: &Config) -> Exit {
         );
         return Exit::Usage;
     }
-    crate::http_get::run(check(url, Duration::from_secs_f64(args.timeout)))
+    block_on(
+        Runtime::OneThread,
+        check(url, Duration::from_secs_f64(args.timeout)),
+    )
 }
 
 /// A wildcard listen address is reached on loopback.

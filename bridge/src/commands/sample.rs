@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use crate::cli::SampleArgs;
+use crate::commands::{block_on, Runtime};
 use crate::exit::Exit;
 
 /// Serves until SIGTERM or Ctrl-C, logging each call with the caller's SPIFFE ID.
@@ -31,7 +32,7 @@ pub fn execute(args: SampleArgs) -> Exit {
             return Exit::BadInput;
         }
     };
-    crate::http_get::run(async move {
+    block_on(Runtime::MultiThread, async move {
         let (tx, mut calls) = mpsc::unbounded_channel();
         let td = identity.id.trust_domain().as_str().to_string();
         let addr = match start(&args.listen, &identity, &td, tx).await {
@@ -50,8 +51,16 @@ pub fn execute(args: SampleArgs) -> Exit {
                     tracing::info!(caller = %call.caller, path = %call.path, "answered");
                 }
                 signal = &mut stop => {
-                    tracing::info!(signal = signal.unwrap_or("a signal"), "stopping");
-                    return Exit::Ok;
+                    return match signal {
+                        Ok(signal) => {
+                            tracing::info!(signal, "stopping");
+                            Exit::Ok
+                        }
+                        Err(e) => {
+                            tracing::error!("cannot wait for signals: {e}");
+                            Exit::Environment
+                        }
+                    };
                 }
             }
         }

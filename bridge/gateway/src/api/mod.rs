@@ -608,7 +608,7 @@ pub async fn serve_connection<I>(
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let peer = caller.peer;
-    let api_drain = api.drain().clone();
+    let drain = api.drain().clone();
     let service = hyper::service::service_fn(move |req| {
         let (api, caller) = (api.clone(), caller.clone());
         async move { Ok::<_, Infallible>(api.handle(req, caller).await) }
@@ -628,7 +628,6 @@ pub async fn serve_connection<I>(
         HttpVersion::Http1 => builder.http1_only(),
         HttpVersion::Http2 => builder.http2_only(),
     };
-    let drain = api_drain;
     let conn = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
     // On drain, the request in flight finishes and an idle keep-alive connection closes.

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use crate::cli::UpArgs;
 use crate::commands::bridge::{self, Running};
 use crate::commands::mesh::{micro_host, MICRO_NAMESPACE};
-use crate::commands::sample;
+use crate::commands::{block_on, sample, Runtime};
 use crate::config::{MicroConfig, ServiceConfig};
 use crate::exit::Exit;
 use crate::settings::Settings;
@@ -28,17 +28,7 @@ const GREETING: &str = "HELLO FROM THE MESH";
 const DEMO_DEADLINE: Duration = Duration::from_secs(120);
 
 pub fn execute(args: UpArgs) -> Exit {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::error!("cannot start the runtime: {e}");
-            return Exit::Environment;
-        }
-    };
-    runtime.block_on(up(args))
+    block_on(Runtime::MultiThread, up(args))
 }
 
 /// What the user's curl needs: a certificate from the development CA.
