@@ -9,7 +9,7 @@ source scripts/deps.sh
 export OMP_THREAD_LIMIT=1
 
 cargo test --workspace --locked
-cargo build --release --locked -p retromesh
+cargo build --release --locked -p retromesh -p retromesh-tesseract
 ./target/release/retromesh test ocr-test/examples --jobs 2 --junit target/examples-junit.xml
 
 # The containers: every Kubernetes manifest validated offline, then the image built from

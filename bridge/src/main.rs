@@ -17,26 +17,7 @@ use crate::cli::{Cli, Command, LogFormat};
 use crate::config::Config;
 use crate::exit::Exit;
 
-/// Tesseract's OpenMP threads make single-line OCR about 3x slower, and libgomp reads its
-/// limit only when it loads: re-run ourselves once with the limit set, unless the user set one.
-#[cfg(unix)]
-fn limit_openmp_threads() {
-    use std::os::unix::process::CommandExt;
-    if std::env::var_os("OMP_THREAD_LIMIT").is_some() {
-        return;
-    }
-    if let Ok(exe) = std::env::current_exe() {
-        // exec only returns on failure; then we carry on with the default.
-        let _ = std::process::Command::new(exe)
-            .args(std::env::args_os().skip(1))
-            .env("OMP_THREAD_LIMIT", "1")
-            .exec();
-    }
-}
-
 fn main() -> ExitCode {
-    #[cfg(unix)]
-    limit_openmp_threads();
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref());
     let (config, config_error) = match config {

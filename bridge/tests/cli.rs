@@ -64,6 +64,31 @@ fn exit_codes_mean_something() {
 }
 
 #[test]
+fn ocr_runs_in_the_helper_and_a_missing_helper_is_named_with_its_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hi.bas"), "10 LPRINT \"HELLO 42\"\n").unwrap();
+    let out = retromesh(&["print", "hi.bas", "--ocr"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "HELLO 42\n");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_retromesh"))
+        .args(["print", "hi.bas", "--ocr"])
+        .current_dir(dir.path())
+        .env("RETROMESH_OCR", "/nonexistent/retromesh-ocr")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "the OCR helper retromesh-ocr was not found (looked for /nonexistent/retromesh-ocr): \
+             build it with `cargo build --release -p retromesh-tesseract`"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn test_runs_specs_writes_junit_and_summarises() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.bas"), "10 LPRINT \"alpha\"\n").unwrap();

@@ -252,27 +252,30 @@ with socket.create_connection(("127.0.0.1", int(port))) as raw:
 print(data.decode())
 "#;
 
+/// Runs `script` with the port, the CA, the client's certificate and key, speccy's SNI, the
+/// `who` path, then `extra`.
+async fn python_mtls(pki: &Pki, port: u16, script: &str, extra: &[&str]) -> Output {
+    let port = port.to_string();
+    let mut args = vec![
+        "-c",
+        script,
+        &port,
+        pki.ca.pem.to_str().unwrap(),
+        pki.client.cert_pem.to_str().unwrap(),
+        pki.client.key_pem.to_str().unwrap(),
+        SPECCY_FQDN,
+        WHO,
+    ];
+    args.extend_from_slice(extra);
+    run("python3", &args, None).await
+}
+
 #[tokio::test]
 async fn python_ssl_client_does_an_mtls_get() {
     let (_logs, _guard) = Logs::capture();
     let pki = Pki::new();
     let gw = gateway(&pki, by_sni(&pki), echo_api().await).await;
-    let port = gw.port().to_string();
-    let o = run(
-        "python3",
-        &[
-            "-c",
-            PYTHON_GET,
-            &port,
-            pki.ca.pem.to_str().unwrap(),
-            pki.client.cert_pem.to_str().unwrap(),
-            pki.client.key_pem.to_str().unwrap(),
-            SPECCY_FQDN,
-            WHO,
-        ],
-        None,
-    )
-    .await;
+    let o = python_mtls(&pki, gw.port(), PYTHON_GET, &[]).await;
     assert!(o.status.success(), "{}", both(&o));
     let text = out(&o);
     assert!(
@@ -280,6 +283,41 @@ async fn python_ssl_client_does_an_mtls_get() {
         "{text}"
     );
     assert!(text.ends_with(&format!("FROM {CLIENT_ID}\n")), "{text}");
+}
+
+/// Two requests on one keep-alive connection, each after an idle wait the caller names.
+const PYTHON_KEEPALIVE: &str = r#"
+import http.client, socket, ssl, sys, time
+port, ca, cert, key, sni, path, idle = sys.argv[1:]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.load_cert_chain(cert, key)
+ctx.set_alpn_protocols(["istio-http/1.1"])
+conn = http.client.HTTPConnection(sni)
+conn.sock = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(port))), server_hostname=sni)
+for n in range(2):
+    time.sleep(float(idle))
+    conn.request("GET", path)
+    r = conn.getresponse()
+    print(n, r.status, r.read().decode().strip())
+"#;
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_outlives_the_header_timeout() {
+    let (_logs, _guard) = Logs::capture();
+    let pki = Pki::new();
+    let mut settings = by_sni(&pki);
+    settings.limits.http.header_read_timeout = Duration::from_millis(300);
+    let gw = gateway(&pki, settings, echo_api().await).await;
+    // Idle three times the header timeout before the first request and between requests:
+    // what is being shown is that nothing cuts the connection in that time.
+    let o = python_mtls(&pki, gw.port(), PYTHON_KEEPALIVE, &["0.9"]).await;
+    assert!(o.status.success(), "{}", both(&o));
+    assert_eq!(
+        out(&o),
+        format!("0 200 FROM {CLIENT_ID}\n1 200 FROM {CLIENT_ID}\n"),
+        "{}",
+        both(&o)
+    );
 }
 
 /// The SPIFFE ID of the certificate the gateway served to `sni`, or the failure.

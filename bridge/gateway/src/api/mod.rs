@@ -18,6 +18,7 @@
 
 mod recent;
 pub mod routes;
+mod timers;
 mod view;
 
 pub use recent::{RecentError, RecentErrors};
@@ -40,7 +41,7 @@ use retromesh_link::{CallError, InboundRequest, LinkState, Micro};
 use retromesh_link_frame::Method;
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 /// Who sent a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,8 +83,10 @@ pub enum HttpVersion {
 pub struct HttpLimits {
     /// Request line + headers (HTTP/1.1 read buffer, HTTP/2 header list). At least 8 KiB.
     pub max_header_bytes: usize,
-    /// HTTP/1.1: the whole header must arrive within this (slowloris).
+    /// HTTP/1.1: the whole header must arrive within this of its first byte (slowloris).
     pub header_read_timeout: Duration,
+    /// HTTP/1.1: how long a connection may wait for its next request (Envoy's default: 1 h).
+    pub idle_timeout: Duration,
 }
 
 impl Default for HttpLimits {
@@ -91,6 +94,7 @@ impl Default for HttpLimits {
         HttpLimits {
             max_header_bytes: 16 * 1024,
             header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(3600),
         }
     }
 }
@@ -586,15 +590,45 @@ pub async fn serve(listener: TcpListener, api: Api) {
     let drain = api.drain().clone();
     drain
         .accept(listener, |stream, peer| {
-            serve_connection(
+            serve_tcp(
                 stream,
                 Caller::unauthenticated(peer),
                 api.clone(),
-                HttpVersion::Auto,
                 HttpLimits::default(),
             )
         })
         .await
+}
+
+/// Serves plain HTTP on an accepted TCP connection once the caller sends something.
+pub(crate) async fn serve_tcp(stream: TcpStream, caller: Caller, api: Api, limits: HttpLimits) {
+    let readable = async {
+        let _ = stream.peek(&mut [0u8; 1]).await;
+    };
+    if until_first_bytes(&api, &limits, readable).await {
+        Box::pin(serve_connection(
+            stream,
+            caller,
+            api,
+            HttpVersion::Auto,
+            limits,
+        ))
+        .await
+    }
+}
+
+/// Waits for `readable` (the caller has sent something, or closed), so that an idle
+/// connection holds no HTTP machinery: hyper's connection takes 16 KiB of buffers as soon as
+/// it exists. False if the drain began or the idle timeout passed first.
+pub(crate) async fn until_first_bytes(
+    api: &Api,
+    limits: &HttpLimits,
+    readable: impl std::future::Future<Output = ()>,
+) -> bool {
+    tokio::select! {
+        r = tokio::time::timeout(limits.idle_timeout, readable) => r.is_ok(),
+        () = api.drain().begun() => false,
+    }
 }
 
 /// Serves the API on one established connection (plain or already decrypted) until it ends.
@@ -609,15 +643,29 @@ pub async fn serve_connection<I>(
 {
     let peer = caller.peer;
     let drain = api.drain().clone();
+    let in_flight = timers::InFlight::default();
+    let io = timers::TimedIo::new(
+        io,
+        version,
+        in_flight.clone(),
+        limits.header_read_timeout,
+        limits.idle_timeout,
+    );
     let service = hyper::service::service_fn(move |req| {
         let (api, caller) = (api.clone(), caller.clone());
-        async move { Ok::<_, Infallible>(api.handle(req, caller).await) }
+        let request = in_flight.enter();
+        async move {
+            let answer = api.handle(req, caller).await;
+            drop(request);
+            Ok::<_, Infallible>(answer)
+        }
     });
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout)
+        // Timed by `TimedIo`, which does not count the wait for the next request.
+        .header_read_timeout(None)
         // hyper panics under 8 KiB.
         .max_buf_size(limits.max_header_bytes.max(8192));
     builder

@@ -21,7 +21,9 @@ use super::sni::IdentityChoice;
 use super::store::ConfigStore;
 use super::verify::leaf_spiffe_id;
 use super::{policy, ServerIdentity, TlsError, TlsPolicy, TrustBundle};
-use crate::api::{serve_connection, Api, Caller, HttpLimits, HttpVersion};
+use crate::api::{
+    serve_connection, serve_tcp, until_first_bytes, Api, Caller, HttpLimits, HttpVersion,
+};
 
 /// The first byte of a TLS record carrying a handshake message.
 const TLS_HANDSHAKE: u8 = 0x16;
@@ -141,7 +143,9 @@ impl TlsListener {
             // Handshake flights and small responses must not wait on delayed ACKs.
             let _ = stream.set_nodelay(true);
             let limits = self.inner.settings.limits;
-            let opened = tokio::time::timeout(limits.handshake_timeout, self.open(stream, peer));
+            // Boxed, as is the HTTP part: an idle connection's task then holds neither.
+            let opened =
+                tokio::time::timeout(limits.handshake_timeout, Box::pin(self.open(stream, peer)));
             match opened.await {
                 Err(_) => tracing::warn!(
                     "connection closed: no TLS handshake within {:?}",
@@ -150,11 +154,12 @@ impl TlsListener {
                 Ok(Err(Refused::Quiet(why))) => tracing::debug!("connection closed: {why}"),
                 Ok(Err(Refused::Loud(why))) => tracing::warn!("connection closed: {why}"),
                 Ok(Ok(Opened::Plain(stream))) => {
-                    let caller = Caller::unauthenticated(peer);
-                    serve_connection(stream, caller, api, HttpVersion::Auto, limits.http).await
+                    serve_tcp(stream, Caller::unauthenticated(peer), api, limits.http).await
                 }
-                Ok(Ok(Opened::Tls(tls, caller, version))) => {
-                    serve_connection(*tls, caller, api, version, limits.http).await
+                Ok(Ok(Opened::Tls(mut tls, caller, version))) => {
+                    if until_first_bytes(&api, &limits.http, tls_readable(&mut tls)).await {
+                        Box::pin(serve_connection(*tls, caller, api, version, limits.http)).await
+                    }
                 }
             }
         }
@@ -247,6 +252,18 @@ enum Opened {
         Caller,
         HttpVersion,
     ),
+}
+
+/// Completes once the client has sent something after the handshake: records that came with
+/// its last handshake flight are already inside rustls, anything later is on the socket.
+async fn tls_readable(tls: &mut tokio_rustls::server::TlsStream<TcpStream>) {
+    let (tcp, conn) = tls.get_mut();
+    let waiting = conn
+        .process_new_packets()
+        .is_ok_and(|io| io.plaintext_bytes_to_read() == 0 && !io.peer_has_closed());
+    if waiting {
+        let _ = tcp.peek(&mut [0u8; 1]).await;
+    }
 }
 
 /// Serves the API over mTLS (and plain HTTP if PERMISSIVE) on `listener` until the task is

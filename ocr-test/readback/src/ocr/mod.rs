@@ -3,14 +3,19 @@
 //! Each text line goes to Tesseract on its own (page segmentation mode 7, one line), after
 //! the preprocessing that makes 8x8 bitmap glyphs readable to it: nearest-neighbour upscale,
 //! a slight Gaussian blur (Tesseract's LSTM was trained on anti-aliased text, not hard dots)
-//! and a white margin.
+//! and a white margin. Tesseract itself runs in the `retromesh-ocr` helper process
+//! ([`helper`]).
 
-use std::ffi::{CString, OsString};
+mod helper;
+pub mod wire;
+
+pub use helper::{find_helper, helper_candidates, HELPER, HELPER_ENV};
+
+use std::ffi::OsString;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use image::{imageops, GrayImage, Luma};
-use leptess::tesseract::TessApi;
 use retromesh_spectrum::printer::Printout;
 
 use crate::lines::{is_blank_line, line_band, line_count, CELL_SIZE, COLUMNS};
@@ -32,24 +37,9 @@ pub const BLUR_SIGMA_PER_DOT: f32 = 0.5;
 pub const PAD_ROWS: u32 = 2;
 /// White margin around the upscaled band, in upscaled pixels.
 pub const MARGIN: u32 = 12;
-/// Resolution reported to Tesseract: without one it warns on stderr for every image.
-const SOURCE_DPI: i32 = 300;
-
-/// Tesseract's OpenMP threads cost more than they save on one small line: with
-/// OMP_THREAD_LIMIT=1 a line reads about 3x faster. libgomp reads the variable when the
-/// process starts, so it cannot be set from here.
-fn hint_omp_thread_limit() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    if std::env::var_os("OMP_THREAD_LIMIT").is_none() {
-        ONCE.call_once(|| {
-            tracing::info!("OCR is about 3x faster with OMP_THREAD_LIMIT=1 in the environment");
-        });
-    }
-}
-
 /// Characters a Spectrum can print: ASCII 0x20..0x7E except the backtick (0x60 is £), and ©.
 /// The space must be listed too, or Tesseract's LSTM runs the words together.
-fn spectrum_whitelist() -> String {
+pub fn spectrum_whitelist() -> String {
     (0x20u8..=0x7E)
         .filter(|&b| b != b'`')
         .map(char::from)
@@ -65,18 +55,19 @@ pub enum OcrError {
         display_dirs(.looked)
     )]
     MissingLanguageData { looked: Vec<PathBuf> },
-    #[error("Tesseract language data directory {0} is not valid UTF-8")]
-    NonUtf8Path(PathBuf),
-    #[error("Tesseract failed to load language '{LANGUAGE}' from {0}")]
+    #[error("Tesseract failed to load language '{LANGUAGE}' from {0} (its own message is above)")]
     Init(PathBuf),
-    #[error("Tesseract rejected setting {0}")]
-    Setting(&'static str),
-    #[error("image of {width}x{height} pixels is too large for Tesseract")]
-    ImageTooLarge { width: u32, height: u32 },
-    #[error("Tesseract failed to recognise the image")]
-    Recognise,
-    #[error("Tesseract returned text that is not UTF-8: {0}")]
-    Utf8(#[from] std::str::Utf8Error),
+    #[error(
+        "the OCR helper {HELPER} was not found (looked for {}): build it with \
+         `cargo build --release -p retromesh-tesseract` so it sits beside `retromesh`, or set \
+         {HELPER_ENV} to its path",
+        display_dirs(.looked)
+    )]
+    HelperMissing { looked: Vec<PathBuf> },
+    #[error("the OCR helper {} failed: {detail}", .path.display())]
+    Helper { path: PathBuf, detail: String },
+    #[error("Tesseract failed to recognise the image: {0}")]
+    Recognise(String),
 }
 
 fn display_dirs(dirs: &[PathBuf]) -> String {
@@ -102,6 +93,17 @@ pub fn find_tessdata(tessdata_prefix: Option<OsString>) -> Result<PathBuf, OcrEr
 
 fn has_language(dir: &Path) -> bool {
     dir.join(format!("{LANGUAGE}.traineddata")).is_file()
+}
+
+/// `dir` if it holds the language data. Checked before starting Tesseract, which reports a
+/// missing file only as a failed start, after printing its own messages.
+fn language_dir(dir: &Path) -> Result<PathBuf, OcrError> {
+    match has_language(dir) {
+        true => Ok(dir.to_path_buf()),
+        false => Err(OcrError::MissingLanguageData {
+            looked: vec![dir.to_path_buf()],
+        }),
+    }
 }
 
 /// One word Tesseract read, placed on the cell grid.
@@ -144,16 +146,15 @@ impl OcrLine {
     }
 }
 
-/// A Tesseract instance set up for printout lines. Creating one loads the language model
-/// (tens of milliseconds), so create it once and reuse it for every line.
+/// A Tesseract instance set up for printout lines, in its own helper process. Creating one
+/// starts the helper and loads the language model (tens of milliseconds), so create it once
+/// and reuse it for every line.
 ///
-/// `Ocr` is `Send` but not `Sync`: Tesseract's engine holds per-image state, so use one per
-/// thread.
-///
-/// Run with `OMP_THREAD_LIMIT=1` in the environment: Tesseract's OpenMP threads make a single
-/// line about 3x slower (measured 55 ms vs 16 ms per line on 2 cores).
+/// `Ocr` is `Send` but not `Sync`: use one per thread. The helper runs with
+/// `OMP_THREAD_LIMIT=1` unless the environment sets it: Tesseract's OpenMP threads make a
+/// single line about 3x slower (measured 55 ms vs 16 ms per line on 2 cores).
 pub struct Ocr {
-    api: TessApi,
+    helper: helper::Helper,
     tessdata: PathBuf,
 }
 
@@ -175,35 +176,26 @@ impl Ocr {
 
     /// Starts Tesseract with the language data in `dir` (a `tessdata` directory).
     pub fn with_tessdata(dir: impl AsRef<Path>) -> Result<Ocr, OcrError> {
-        let dir = dir.as_ref().to_path_buf();
-        // Checked here because Tesseract reports a missing file only as a failed init, after
-        // printing its own messages.
-        if !has_language(&dir) {
-            return Err(OcrError::MissingLanguageData { looked: vec![dir] });
-        }
-        let dir_str = dir
-            .to_str()
-            .ok_or_else(|| OcrError::NonUtf8Path(dir.clone()))?;
-        let api = TessApi::new(Some(dir_str), LANGUAGE).map_err(|_| OcrError::Init(dir.clone()))?;
-        let mut ocr = Ocr { api, tessdata: dir };
-        ocr.set("tessedit_pageseg_mode", "7")?;
-        ocr.set("tessedit_char_whitelist", &spectrum_whitelist())?;
-        hint_omp_thread_limit();
-        Ok(ocr)
+        let dir = language_dir(dir.as_ref())?;
+        Self::start(&find_helper()?, dir)
+    }
+
+    /// Starts Tesseract through the helper at `helper`.
+    pub fn with_helper(helper: &Path, dir: impl AsRef<Path>) -> Result<Ocr, OcrError> {
+        Self::start(helper, language_dir(dir.as_ref())?)
+    }
+
+    fn start(helper: &Path, dir: PathBuf) -> Result<Ocr, OcrError> {
+        let helper = helper::Helper::start(helper, &dir, &spectrum_whitelist())?;
+        Ok(Ocr {
+            helper,
+            tessdata: dir,
+        })
     }
 
     /// The tessdata directory in use.
     pub fn tessdata_dir(&self) -> &Path {
         &self.tessdata
-    }
-
-    fn set(&mut self, name: &'static str, value: &str) -> Result<(), OcrError> {
-        let n = CString::new(name).expect("no NUL in setting names");
-        let v = CString::new(value).map_err(|_| OcrError::Setting(name))?;
-        self.api
-            .raw
-            .set_variable(&n, &v)
-            .map_err(|_| OcrError::Setting(name))
     }
 
     /// Reads text line `line` of `printout`. A blank line is not sent to Tesseract.
@@ -254,26 +246,8 @@ impl Ocr {
     /// Runs Tesseract on a prepared image: the words, and the mean confidence.
     fn recognise(&mut self, image: &GrayImage) -> Result<(Vec<TsvWord>, u8), OcrError> {
         let (w, h) = image.dimensions();
-        let too_large = || OcrError::ImageTooLarge {
-            width: w,
-            height: h,
-        };
-        let width = i32::try_from(w).map_err(|_| too_large())?;
-        let height = i32::try_from(h).map_err(|_| too_large())?;
-        self.api
-            .raw
-            .set_image(image.as_raw(), width, height, 1, width)
-            .map_err(|_| too_large())?;
-        self.api.set_source_resolution(SOURCE_DPI);
-        let tsv = self
-            .api
-            .raw
-            .get_tsv_text(0)
-            .map_err(|_| OcrError::Recognise)?;
-        let tsv = AsRef::<std::ffi::CStr>::as_ref(&tsv).to_str()?;
-        let words = parse_tsv_words(tsv);
-        let confidence = self.api.mean_text_conf().clamp(0, 100) as u8;
-        Ok((words, confidence))
+        let (confidence, tsv) = self.helper.recognise(w, h, image.as_raw())?;
+        Ok((parse_tsv_words(&tsv), confidence.clamp(0, 100) as u8))
     }
 }
 
