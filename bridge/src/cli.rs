@@ -360,6 +360,17 @@ pub struct BridgeArgs {
     #[arg(long, env = "RETROMESH_MTLS_MODE", value_enum)]
     pub mtls_mode: Option<MtlsModeName>,
 
+    /// Also accept TLS 1.2 on the mTLS listener, for clients that cannot speak 1.3 (Istio's
+    /// sidecars and ztunnel speak 1.3). [default: false]
+    #[arg(
+        long,
+        env = "RETROMESH_ALLOW_TLS12",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
+    pub allow_tls12: Option<bool>,
+
     /// Trust domain of the micros' SPIFFE IDs (spiffe://TD/ns/retromesh/sa/NAME).
     /// [default: cluster.local]
     #[arg(long, env = "RETROMESH_TRUST_DOMAIN")]

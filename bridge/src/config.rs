@@ -46,6 +46,8 @@ pub struct BridgeDefaults {
     pub mtls_listen: Option<String>,
     /// `strict` or `permissive`.
     pub mtls_mode: Option<String>,
+    /// Accept TLS 1.2 as well as 1.3 on the mTLS listener.
+    pub allow_tls12: Option<bool>,
     /// Trust domain of the micros' SPIFFE IDs.
     pub trust_domain: Option<String>,
     /// Where the development CA lives.

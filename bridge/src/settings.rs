@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use retromesh_gateway::authz::Rule;
-use retromesh_gateway::MtlsMode;
+use retromesh_gateway::{MtlsMode, TlsPolicy};
 use retromesh_link::profile::LinkOverrides;
 
 use crate::cli::{BridgeArgs, MtlsModeName};
@@ -20,6 +20,7 @@ pub struct Settings {
     pub listen: String,
     pub mtls_listen: Option<String>,
     pub mtls_mode: MtlsMode,
+    pub tls_policy: TlsPolicy,
     pub trust_domain: String,
     pub state_dir: PathBuf,
     pub metrics_listen: Option<String>,
@@ -82,6 +83,9 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_LISTEN.into()),
             mtls_listen: args.mtls_listen.clone().or(b.mtls_listen.clone()),
             mtls_mode,
+            tls_policy: TlsPolicy {
+                allow_tls12: args.allow_tls12.or(b.allow_tls12).unwrap_or(false),
+            },
             trust_domain: args
                 .trust_domain
                 .clone()
@@ -161,5 +165,34 @@ fn seconds(what: &str, given: Option<f64>, default: f64) -> Result<Duration, Str
         Ok(Duration::from_secs_f64(s))
     } else {
         Err(format!("{what} {s}: give a positive number of seconds"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn resolve(flags: &[&str], file: &str) -> Settings {
+        let cli = Cli::try_parse_from(["retromesh", "bridge"].iter().chain(flags)).unwrap();
+        let Command::Bridge(args) = cli.command else {
+            panic!("parsed as bridge")
+        };
+        let config: Config = toml::from_str(file).unwrap();
+        Settings::resolve(&args, &config).unwrap()
+    }
+
+    #[test]
+    fn tls12_is_off_unless_the_file_or_a_flag_turns_it_on_and_the_flag_wins() {
+        let on = |flags: &[&str], file: &str| resolve(flags, file).tls_policy.allow_tls12;
+        assert!(!on(&[], ""));
+        assert!(on(&[], "[bridge]\nallow_tls12 = true\n"));
+        assert!(on(&["--allow-tls12"], ""));
+        assert!(!on(
+            &["--allow-tls12", "false"],
+            "[bridge]\nallow_tls12 = true\n"
+        ));
     }
 }

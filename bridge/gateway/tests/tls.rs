@@ -320,6 +320,49 @@ async fn an_idle_keep_alive_connection_outlives_the_header_timeout() {
     );
 }
 
+#[tokio::test]
+async fn a_connection_addresses_only_the_micro_whose_certificate_it_was_served() {
+    let (_logs, _guard) = Logs::capture();
+    let pki = Pki::new();
+    let gw = gateway(&pki, by_sni(&pki), echo_api().await).await;
+    let c64_who = "/v1/micros/c64/rpc/who";
+    // speccy's certificate, c64's path: 421 Misdirected Request, naming the fix.
+    let o = curl_tls(
+        &pki,
+        gw.port(),
+        SPECCY_FQDN,
+        c64_who,
+        Some(&pki.client),
+        &[],
+    )
+    .await;
+    let text = out(&o);
+    assert!(text.ends_with("HTTP 421 2\n"), "{}", both(&o));
+    assert!(
+        text.contains("opened with micro \"speccy\"'s certificate, so it cannot address \"c64\"")
+            && text.contains("connect with c64's host name as the TLS server name (SNI)"),
+        "{text}"
+    );
+    // The right server name reaches c64; the list of micros is not any one micro's.
+    let o = curl_tls(&pki, gw.port(), C64_FQDN, c64_who, Some(&pki.client), &[]).await;
+    assert_eq!(
+        out(&o),
+        format!("FROM {CLIENT_ID}\nHTTP 200 2\n"),
+        "{}",
+        err(&o)
+    );
+    let o = curl_tls(
+        &pki,
+        gw.port(),
+        SPECCY_FQDN,
+        "/v1/micros",
+        Some(&pki.client),
+        &[],
+    )
+    .await;
+    assert!(out(&o).ends_with("HTTP 200 2\n"), "{}", both(&o));
+}
+
 /// The SPIFFE ID of the certificate the gateway served to `sni`, or the failure.
 async fn served_id(pki: &Pki, port: u16, sni: &str) -> Result<String, String> {
     let o = s_client(pki, port, sni, &pki.client, &[]).await;

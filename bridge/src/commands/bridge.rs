@@ -242,10 +242,15 @@ pub async fn start(s: Settings) -> Result<Running, StartError> {
 
     let mtls_addr = match (&s.mtls_listen, &identities) {
         (Some(listen), Some(ids)) => {
-            let addr = mesh::start_mtls(listen, s.mtls_mode, ids, api.clone())
+            let addr = mesh::start_mtls(listen, s.mtls_mode, s.tls_policy, ids, api.clone())
                 .await
                 .map_err(|e| StartError::new(Exit::Environment, e))?;
-            tracing::info!(%addr, mode = ?s.mtls_mode, "mTLS API listening");
+            let tls = if s.tls_policy.allow_tls12 {
+                "1.3 and 1.2"
+            } else {
+                "1.3"
+            };
+            tracing::info!(%addr, mode = ?s.mtls_mode, tls, "mTLS API listening");
             Some(addr)
         }
         _ => None,

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use prometheus_client::registry::Registry;
 use retromesh_gateway::{
-    serve_tls, Api, IdentityChoice, MtlsMode, ServerIdentity, SniMap, TlsListener, TlsSettings,
-    TrustBundle,
+    serve_tls, Api, IdentityChoice, MtlsMode, ServerIdentity, SniMap, TlsListener, TlsPolicy,
+    TlsSettings, TrustBundle,
 };
 use retromesh_identity::{root_validity, DevCa, Identity, IdentitySource, SpiffeId, TrustDomain};
 use retromesh_link::Micro;
@@ -193,6 +193,7 @@ impl CertSource for Identities {
 pub async fn start_mtls(
     listen: &str,
     mode: MtlsMode,
+    policy: TlsPolicy,
     ids: &Identities,
     api: Api,
 ) -> Result<std::net::SocketAddr, String> {
@@ -209,6 +210,7 @@ pub async fn start_mtls(
     }
     let mut settings = TlsSettings::new(IdentityChoice::BySni(sni));
     settings.mode = mode;
+    settings.policy = policy;
     let tls = TlsListener::new(served, ids.bundle()?, settings).map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -49,6 +49,9 @@ pub struct Caller {
     pub peer: SocketAddr,
     /// Set only when the caller presented a verified client certificate.
     pub spiffe_id: Option<String>,
+    /// The micro whose certificate this TLS connection was opened with (by SNI or by port):
+    /// the only micro its requests may address.
+    pub served_micro: Option<String>,
 }
 
 impl Caller {
@@ -57,6 +60,7 @@ impl Caller {
         Caller {
             peer,
             spiffe_id: None,
+            served_micro: None,
         }
     }
 
@@ -351,6 +355,17 @@ impl Api {
             );
         };
         let name = name.to_string();
+        if let Some(served) = caller.served_micro.as_deref().filter(|s| *s != name) {
+            let why = format!(
+                "this connection was opened with micro \"{served}\"'s certificate, so it \
+                 cannot address \"{name}\": connect with {name}'s host name as the TLS server \
+                 name (SNI)\n"
+            );
+            return (
+                Some(name),
+                Answer::text(StatusCode::MISDIRECTED_REQUEST, why),
+            );
+        }
         let answer = match route {
             Route::Rpc { target, .. } => {
                 let limit = micro.max_request_body();

@@ -239,7 +239,11 @@ impl TlsListener {
         );
         Ok(Opened::Tls(
             Box::new(tls),
-            Caller { peer, spiffe_id },
+            Caller {
+                peer,
+                spiffe_id,
+                served_micro: Some(micro),
+            },
             version,
         ))
     }

@@ -189,6 +189,7 @@ fn settings(
         listen: args.listen.clone(),
         mtls_listen: Some(args.mtls_listen.clone()),
         mtls_mode: retromesh_gateway::MtlsMode::Strict,
+        tls_policy: retromesh_gateway::TlsPolicy::default(),
         trust_domain: td.as_str().into(),
         state_dir: state.to_path_buf(),
         metrics_listen: Some(args.metrics_listen.clone()),

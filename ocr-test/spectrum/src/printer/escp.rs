@@ -28,8 +28,9 @@ pub fn interpret(bytes: &[u8]) -> EscPOutput {
 /// when every pair of rows is the same, keep one of each so the cells are 8x8 again.
 fn undouble_rows(paper: Printout) -> Printout {
     let rows = paper.rows();
-    let doubled =
-        !rows.is_empty() && rows.len() % 2 == 0 && rows.chunks(2).all(|pair| pair[0] == pair[1]);
+    let doubled = !rows.is_empty()
+        && rows.len().is_multiple_of(2)
+        && rows.chunks(2).all(|pair| pair[0] == pair[1]);
     if !doubled {
         return paper;
     }
