@@ -231,6 +231,34 @@ async fn malformed_http_gets_a_400_and_the_server_carries_on() {
     assert_eq!(status, "200");
 }
 
+#[tokio::test]
+async fn a_body_that_stops_half_way_gets_a_408_naming_the_wait() {
+    let api = api()
+        .await
+        .with_body_timeout(std::time::Duration::from_millis(300));
+    let base = serve(api).await;
+    let mut s = TcpStream::connect(base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    s.write_all(
+        b"POST /v1/micros/speccy/rpc HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly part",
+    )
+    .await
+    .unwrap();
+    let mut got = vec![0u8; 1024];
+    let n = tokio::time::timeout(support::WAIT, s.read(&mut got))
+        .await
+        .expect("answered, not left hanging")
+        .unwrap();
+    let text = String::from_utf8_lossy(&got[..n]);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(
+        text.contains("request body not complete within 300ms")
+            && text.contains("at most 2048 bytes"),
+        "{text}"
+    );
+}
+
 /// A frame-mode micro on an in-memory line, its client announcing `capabilities`.
 async fn frame_micro(
     capabilities: u8,

@@ -116,7 +116,12 @@ pub struct Api {
     screen_renderer: Option<ScreenRenderer>,
     recent: Arc<RecentErrors>,
     drain: crate::Drain,
+    body_timeout: Duration,
 }
+
+/// How long a request body may take to arrive once its head has: an 8-bit-sized body (2 KiB
+/// at most) needs a fraction of it, and a client that stops half-way holds nothing longer.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl std::fmt::Debug for Api {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -221,7 +226,14 @@ impl Api {
             screen_renderer: None,
             recent: Arc::new(recent),
             drain: crate::Drain::new(),
+            body_timeout: BODY_TIMEOUT,
         }
+    }
+
+    /// Replaces [`BODY_TIMEOUT`].
+    pub fn with_body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
     }
 
     /// The drain every listener serving this API follows.
@@ -426,9 +438,26 @@ impl Api {
         if declared.is_some_and(|n| n > limit as u64) {
             return Err(too_big());
         }
-        let body = match Limited::new(req.into_body(), limit).collect().await {
-            Ok(b) => b.to_bytes().to_vec(),
-            Err(_) => return Err(too_big()),
+        let collect = Limited::new(req.into_body(), limit).collect();
+        let body = match tokio::time::timeout(self.body_timeout, collect).await {
+            Ok(Ok(b)) => b.to_bytes().to_vec(),
+            Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => return Err(too_big()),
+            Ok(Err(e)) => {
+                return Err(Answer::text(
+                    StatusCode::BAD_REQUEST,
+                    format!("request body could not be read: {e}\n"),
+                ))
+            }
+            Err(_) => {
+                return Err(Answer::text(
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!(
+                        "request body not complete within {:?}: send the whole body at once \
+                         (at most {limit} bytes)\n",
+                        self.body_timeout
+                    ),
+                ))
+            }
         };
         // Decided after the body is read: answering an h2 stream before its body is consumed
         // resets it, and the caller would see a framing error instead of the 403.
