@@ -80,7 +80,7 @@ fn main() -> ExitCode {
         Ok(api) => api,
         Err(e) => {
             eprintln!("retromesh-ocr: {e}");
-            return ExitCode::from(3);
+            return ExitCode::from(wire::EXIT_NO_LANGUAGE);
         }
     };
     match serve(&mut api) {

@@ -75,6 +75,15 @@ fn a_helper_that_cannot_start_or_load_the_language_says_so() {
     let fake = script(dir.path(), "printf X");
     let err = Ocr::with_helper(&fake, tessdata()).unwrap_err();
     assert!(err.to_string().contains("it said 0x58, not ready"), "{err}");
+
+    // Any other early end (a missing library, say) is not blamed on the language data.
+    let fake = script(dir.path(), "echo 'cannot open shared object' >&2\nexit 127");
+    let err = Ocr::with_helper(&fake, tessdata()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("ended (exit status: 127) before it was ready; its own message is above"),
+        "{err}"
+    );
 }
 
 #[test]

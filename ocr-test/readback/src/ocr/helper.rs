@@ -92,8 +92,16 @@ impl Helper {
         match helper.stdout.read_exact(&mut ready) {
             Ok(()) if ready[0] == wire::READY => Ok(helper),
             Ok(()) => Err(failed(format!("it said {:#04x}, not ready", ready[0]))),
-            // It exits when Tesseract cannot load the language; Tesseract said why on stderr.
-            Err(_) => Err(OcrError::Init(tessdata.to_path_buf())),
+            // Tesseract could not load the language, and said why on stderr.
+            Err(_) => match helper.exit_status() {
+                Some(status) if status.code() == Some(wire::EXIT_NO_LANGUAGE.into()) => {
+                    Err(OcrError::Init(tessdata.to_path_buf()))
+                }
+                Some(status) => Err(failed(format!(
+                    "it ended ({status}) before it was ready; its own message is above"
+                ))),
+                None => Err(failed("it closed its output before it was ready".into())),
+            },
         }
     }
 

@@ -11,6 +11,8 @@
 use std::io::{self, Read, Write};
 
 pub const READY: u8 = b'R';
+/// The helper's exit code when Tesseract cannot load the language.
+pub const EXIT_NO_LANGUAGE: u8 = 3;
 pub const OK: u8 = 0;
 pub const FAILED: u8 = 1;
 
