@@ -7,7 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
-export OMP_THREAD_LIMIT=1
 
 cargo build --release --locked -p retromesh -p retromesh-tesseract
 exec ./target/release/retromesh up --state-dir "${RETROMESH_STATE_DIR:-target/demo-state}" "$@"

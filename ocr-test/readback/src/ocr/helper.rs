@@ -19,7 +19,7 @@ pub const HELPER_ENV: &str = "RETROMESH_OCR";
 /// Where the helper is looked for, in order: `$RETROMESH_OCR`; beside the running program (and
 /// beside its directory, which is where cargo puts binaries for test and bench programs); each
 /// directory on `PATH`.
-pub fn helper_candidates(env: Option<OsString>) -> Vec<PathBuf> {
+fn helper_candidates(env: Option<OsString>) -> Vec<PathBuf> {
     if let Some(path) = env.filter(|p| !p.is_empty()) {
         return vec![PathBuf::from(path)];
     }

@@ -9,7 +9,7 @@
 mod helper;
 pub mod wire;
 
-pub use helper::{find_helper, helper_candidates, HELPER, HELPER_ENV};
+pub use helper::{find_helper, HELPER, HELPER_ENV};
 
 use std::ffi::OsString;
 use std::ops::Range;
@@ -39,7 +39,7 @@ pub const PAD_ROWS: u32 = 2;
 pub const MARGIN: u32 = 12;
 /// Characters a Spectrum can print: ASCII 0x20..0x7E except the backtick (0x60 is £), and ©.
 /// The space must be listed too, or Tesseract's LSTM runs the words together.
-pub fn spectrum_whitelist() -> String {
+fn spectrum_whitelist() -> String {
     (0x20u8..=0x7E)
         .filter(|&b| b != b'`')
         .map(char::from)
