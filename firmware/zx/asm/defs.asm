@@ -107,12 +107,16 @@ OP_RESULT       EQU 81h
 OP_REQUEST      EQU 82h
 OP_TIME_IS      EQU 85h
 OP_ECHOED       EQU 86h
+OP_SCREEN       EQU 89h
+CAP_SCREEN      EQU 01h     ; HELLO capability: we answer SCREEN
+SCREEN_ADDR     EQU 4000h   ; bitmap and attributes, as SCREEN$ saves them
+SCREEN_LEN      EQU 6912
 
 FLAG_MORE       EQU 01h
 FLAG_TRUNCATED  EQU 02h
 
 VER_MAJOR       EQU 1
-VER_MINOR       EQU 0
+VER_MINOR       EQU 1
 MAX_PAYLOAD     EQU 250
 
 ; ---- error codes (A, and BC for USR) ----

@@ -1,5 +1,5 @@
 ; HELLO handshake. HELLO (unsequenced; seq is echoed in the reply) carries machine id, client
-; major, minor and the largest payload we take; HELLO_REPLY carries the bridge's major,
+; major, minor, the largest payload we take and the capabilities (CAP_SCREEN); HELLO_REPLY carries the bridge's major,
 ; minor and the agreed max payload. The micro resends HELLO every CFG_HELLO_MS until a reply
 ; with the same seq comes, CFG_HELLO_TRIES times in all.
 
@@ -21,7 +21,7 @@ dh_send:
         INC HL
         LD (HL),A               ; seq
         INC HL
-        LD (HL),4               ; len
+        LD (HL),5               ; len
         INC HL
         LD A,(CFG_MACHINE)
         LD (HL),A
@@ -32,8 +32,10 @@ dh_send:
         INC HL
         LD A,(CFG_MAXPAY)
         LD (HL),A
+        INC HL
+        LD (HL),CAP_SCREEN
         LD HL,V_SMALL
-        LD B,7
+        LD B,8
         CALL frame_send
         XOR A
         LD (V_HELLO_GOT),A

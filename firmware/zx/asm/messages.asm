@@ -239,7 +239,8 @@ do_reply:
         LD C,5
         JP send_body
 
-; do_wait_request: DE = ms to wait (0 = until BREAK). Skips anything but a REQUEST. Out:
+; do_wait_request: DE = ms to wait (0 = until BREAK). Answers SCREEN with the screen memory
+; (6912 bytes from 0x4000, in CONTs) and waits on; skips anything else but a REQUEST. Out:
 ; V_REQ_ID, V_REQ_METHOD, REQ_CALLER / REQ_PATH (length byte + up to 127 bytes), the body
 ; in BODY_BUF; BC = 0.
 do_wait_request:
@@ -269,6 +270,9 @@ wr_fail:
         RET
 wr_got:
         LD (V_WAIT),DE
+        LD A,(HL)
+        CP OP_SCREEN
+        JR Z,wr_screen
         CALL take_request
         LD DE,(V_WAIT)
         JR NC,wr_next
@@ -279,6 +283,18 @@ wr_got:
         LD DE,(V_BODY_LEN)
         SCF
         RET
+; The bridge asks for the screen: answer it as a REPLY to the SCREEN's id.
+wr_screen:
+        INC HL
+        LD A,(HL)
+        LD (V_REQ_ID),A
+        LD DE,200
+        LD HL,SCREEN_ADDR
+        LD BC,SCREEN_LEN
+        CALL do_reply
+        RET NC
+        LD DE,(V_WAIT)
+        JR wr_next
 
 ; take_request: HL = payload, C = length. Carry set if it was a well-formed REQUEST (fields
 ; stored, body started); carry clear otherwise.

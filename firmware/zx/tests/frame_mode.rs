@@ -36,7 +36,7 @@ fn hello(driver: Driver) {
     bridge.faults.to_micro.push((K_HELLO_REPLY, 0, Fault::Drop));
     let (m, outcome) = run_stub(driver, &stub, &[], &mut bridge, 20.0);
     assert_eq!(exit_code(&outcome, "hello"), 0, "{:?}", bridge.hellos);
-    let hello = vec![machine_id(driver), 1, 0, 250];
+    let hello = vec![machine_id(driver), 1, 1, 250, 0x01]; // CAP_SCREEN
     assert_eq!(bridge.hellos, vec![hello.clone(), hello]);
     assert_eq!(peek_word(&m, R), 0, "BC = 0");
     assert_eq!(m.peek(mem::V_LINK_UP), 1);
@@ -195,6 +195,45 @@ fn listen_request_reply(driver: Driver) {
         }]
     );
     assert_eq!(peek_word(&m, R + 4), 200, "UNLISTEN answered 200");
+}
+
+/// A SCREEN arriving while the micro waits for a request is answered with the screen memory
+/// (in CONTs), and the wait goes on to the REQUEST after it.
+fn screen_while_waiting(driver: Driver) {
+    let pattern: Vec<u8> = (0..512u32).map(|i| (i * 7 + 3) as u8).collect();
+    let mut stub = Stub::default();
+    stub.ld_hl(common::STUB_DATA)
+        .ld_de(0x4000)
+        .ld_bc(pattern.len() as u16)
+        .ldir()
+        .call_ok(entry::INIT)
+        .call_ok(entry::LISTEN)
+        .ld_de(0)
+        .call_ok(entry::WAIT_REQUEST)
+        .store_de(R)
+        .ld_de(200)
+        .ld_hl(mem::BODY_BUF)
+        .ld_bc(0)
+        .call_ok(entry::REPLY)
+        .exit_ok();
+    let mut bridge = FrameBridge::new(model(driver));
+    bridge.ask_screen = true;
+    bridge.requests.push_back(Inbound {
+        method: Method::Get,
+        caller: b"spiffe://retromesh.local/ns/default/sa/viewer".to_vec(),
+        path: b"/after".to_vec(),
+        body: b"x".to_vec(),
+    });
+    let (m, outcome) = run_stub(driver, &stub, &pattern, &mut bridge, 60.0);
+    assert_eq!(exit_code(&outcome, "screen"), 0, "{:?}", bridge.replies);
+    assert_eq!(bridge.replies.len(), 2, "the screen, then the request's reply");
+    let screen = &bridge.replies[0];
+    assert_eq!((screen.id, screen.status), (1, 200));
+    assert_eq!(screen.body.len(), 6912);
+    assert_eq!(&screen.body[..512], &pattern[..], "the bytes poked into the bitmap");
+    assert_eq!(screen.body, peek_bytes(&m, 0x4000, 6912));
+    assert_eq!(bridge.replies[1].id, 2, "the REQUEST after the SCREEN");
+    assert_eq!(peek_word(&m, R), 1, "the request's body arrived");
 }
 
 fn post_time_log(driver: Driver) {
@@ -378,6 +417,8 @@ per_driver! {
     if1_listen_request_reply: listen_request_reply(Driver::If1);
     ay128_listen_request_reply: listen_request_reply(Driver::Ay128);
     next_listen_request_reply: listen_request_reply(Driver::Next);
+    if1_screen_while_waiting: screen_while_waiting(Driver::If1);
+    next_screen_while_waiting: screen_while_waiting(Driver::Next);
     if1_post_time_log: post_time_log(Driver::If1);
     ay128_post_time_log: post_time_log(Driver::Ay128);
     next_post_time_log: post_time_log(Driver::Next);

@@ -202,6 +202,8 @@ pub struct FrameBridge {
     /// GET target -> (status, body).
     pub answers: Vec<(Vec<u8>, u16, Vec<u8>)>,
     pub requests: VecDeque<Inbound>,
+    /// Ask for the screen (SCREEN) after LISTEN, before passing in `requests`.
+    pub ask_screen: bool,
     pub faults: Faults,
     pub faults_done: Vec<String>,
     pub gave_up: bool,
@@ -231,6 +233,7 @@ impl FrameBridge {
             logs: Vec::new(),
             answers: Vec::new(),
             requests: VecDeque::new(),
+            ask_screen: false,
             faults: Faults::default(),
             faults_done: Vec::new(),
             gave_up: false,
@@ -353,6 +356,11 @@ impl FrameBridge {
                     },
                     b"LISTENING",
                 );
+                if self.ask_screen {
+                    let rid = self.next_request_id;
+                    self.next_request_id += 1;
+                    self.queue(Message::new(rid, Body::Screen));
+                }
                 while let Some(req) = self.requests.pop_front() {
                     let rid = self.next_request_id;
                     self.next_request_id += 1;
