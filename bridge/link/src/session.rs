@@ -649,7 +649,13 @@ impl<'a> Connection<'a> {
         let request = UpstreamRequest {
             micro: self.spec.name.clone(),
             method,
-            target: text::from_micro(target, self.charset()),
+            // Line commands arrive already decoded from the micro's charset; decoding them
+            // again would swap PETSCII's cases a second time.
+            target: if matches!(for_, CallFor::Line) {
+                String::from_utf8_lossy(target).into_owned()
+            } else {
+                text::from_micro(target, self.charset())
+            },
             body: if matches!(for_, CallFor::Line) {
                 body
             } else {

@@ -155,3 +155,22 @@ async fn two_micros_on_one_bridge_keep_their_own_sessions() {
         .unwrap();
     assert_eq!(echo.body, b"still here");
 }
+
+/// A C64 in line mode types `get weather/today` in lower case (PETSCII 0x41-0x5A): the service
+/// is looked up by that name once decoded, not decoded twice into `WEATHER`.
+#[tokio::test]
+async fn a_petscii_line_mode_get_reaches_the_service_in_lower_case() {
+    let svc = service().await;
+    let (line, end) = Once::pair();
+    let _c64 = retromesh_link::spawn(
+        MicroSpec::new("c64", profile("c64-userport", 115_200), line),
+        services(&svc),
+    );
+    let (rd, mut w) = tokio::io::split(end);
+    let mut r = BufReader::new(rd);
+    // Shifted PETSCII: plain letters 0x41-0x5A are lower case.
+    w.write_all(b"GET WEATHER/TODAY\r").await.unwrap();
+    let mut status = Vec::new();
+    r.read_until(b'\r', &mut status).await.unwrap();
+    assert_eq!(status, b"200 OK\r", "{}", String::from_utf8_lossy(&status));
+}
