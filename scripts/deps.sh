@@ -7,6 +7,8 @@ packages=(
   build-essential pkg-config clang libclang-dev   # leptess builds bindings with bindgen
   libtesseract-dev libleptonica-dev tesseract-ocr-eng  # OCR
   zmakebas pasmo                                  # BASIC and Z80 tools the tests compare against
+  cc65                                            # ca65/ld65 build the C64 client and C64 examples
+  graphviz                                        # dot renders the hardware wiring diagrams
   opense-basic                                    # the free 48K ROM
   socat curl openssl                              # PTY pairs, an HTTP client and TLS tools for the link and gateway tests
 )
@@ -34,4 +36,23 @@ if ! command -v cargo >/dev/null; then
     echo "retromesh: Rust is missing: install it with rustup (https://rustup.rs), then run this again" >&2
     exit 1
   fi
+fi
+
+# WireViz (PyPI) turns the pin map's harnesses into diagrams; the hardware tests render them.
+WIREVIZ_VERSION=0.4.1
+if ! wireviz --version 2>/dev/null | grep -q "$WIREVIZ_VERSION"; then
+  echo "retromesh: installing wireviz==$WIREVIZ_VERSION from PyPI" >&2
+  if ! python3 -m pip install --quiet --disable-pip-version-check "wireviz==$WIREVIZ_VERSION" 2>/tmp/retromesh-pip.$$; then
+    if grep -q externally-managed /tmp/retromesh-pip.$$; then
+      # A distribution Python that forbids pip: a private virtualenv instead.
+      venv="${XDG_CACHE_HOME:-$HOME/.cache}/retromesh/venv"
+      python3 -m venv "$venv"
+      "$venv/bin/pip" install --quiet --disable-pip-version-check "wireviz==$WIREVIZ_VERSION"
+      export PATH="$venv/bin:$PATH"
+    else
+      cat /tmp/retromesh-pip.$$ >&2; rm -f /tmp/retromesh-pip.$$; exit 1
+    fi
+  fi
+  rm -f /tmp/retromesh-pip.$$
+  hash -r
 fi

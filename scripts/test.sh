@@ -9,6 +9,10 @@ cargo test --workspace --locked
 cargo build --release --locked -p retromesh -p retromesh-tesseract
 ./target/release/retromesh test ocr-test/examples --jobs 2 --junit target/examples-junit.xml
 
+# The adapter's wiring: the pin map checked, then every variant drawn with WireViz and Graphviz
+# (target/hardware/*.svg, *.png) and the bill of materials written.
+bash hardware/render.sh
+
 # The containers: every Kubernetes manifest validated offline, then the image built from
 # local bases and the compose demo checked across containers (skipped, saying so, where
 # there is no Docker engine).
