@@ -497,6 +497,12 @@ pub struct TestArgs {
     /// Write each spec's golden PNG from this run instead of comparing against it.
     #[arg(long)]
     pub bless: bool,
+
+    /// A folder with your own C64 ROMs (basic, kernal, chargen; VICE's file names work), for
+    /// `machine = "c64"` specs that run BASIC. retromesh never ships or downloads them; without
+    /// them such specs are skipped, saying so.
+    #[arg(long, env = "RETROMESH_C64_ROMS", value_name = "DIR")]
+    pub rom_dir: Option<PathBuf>,
 }
 
 /// Parses `32768` or `0x8000`.

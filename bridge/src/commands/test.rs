@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use retromesh_harness::spec::discover;
-use retromesh_harness::{junit, run_specs, Progress, RunOptions, SpecResult, Verdict};
+use retromesh_harness::{junit, run_specs_with, C64Options, Progress, RunOptions, SpecResult, Verdict};
 use tracing::{error, info};
 
 use crate::cli::TestArgs;
@@ -49,7 +49,10 @@ pub fn execute(args: TestArgs, config: &Config) -> Exit {
         bar
     });
     let started = Instant::now();
-    let results = run_specs(&specs, &options, &|event| match event {
+    let c64 = C64Options {
+        rom_dir: args.rom_dir.clone(),
+    };
+    let results = run_specs_with(&specs, &options, &c64, &|event| match event {
         Progress::Started { total } => info!("running {total} specs"),
         Progress::Finished {
             result,
@@ -76,6 +79,11 @@ pub fn execute(args: TestArgs, config: &Config) -> Exit {
     for result in results.iter().filter(|r| !r.passed()) {
         eprintln!("{}", details(result));
     }
+    for result in &results {
+        if let Some(why) = &result.skipped {
+            eprintln!("SKIPPED {}: {why}", result.name);
+        }
+    }
     if let Some(path) = args.junit.or(config.test.junit.clone()) {
         match std::fs::write(&path, junit::report(&results)) {
             Ok(()) => info!("JUnit report written to {}", path.display()),
@@ -83,12 +91,17 @@ pub fn execute(args: TestArgs, config: &Config) -> Exit {
         }
     }
     let passed = results.iter().filter(|r| r.passed()).count();
+    let skipped = results.iter().filter(|r| r.skipped.is_some()).count();
     let errors = results
         .iter()
         .filter(|r| matches!(r.verdict, Verdict::Error(_)))
         .count();
     let failed = results.len() - passed;
-    println!("{passed} passed, {failed} failed");
+    if skipped == 0 {
+        println!("{passed} passed, {failed} failed");
+    } else {
+        println!("{} passed, {failed} failed, {skipped} skipped", passed - skipped);
+    }
     info!(
         "{} specs in {:.2} s",
         results.len(),
@@ -105,6 +118,7 @@ pub fn execute(args: TestArgs, config: &Config) -> Exit {
 
 fn summary_line(result: &SpecResult) -> String {
     let status = match result.verdict {
+        Verdict::Passed if result.skipped.is_some() => "SKIP",
         Verdict::Passed => "PASS",
         Verdict::Failed(_) => "FAIL",
         Verdict::Error(_) => "ERROR",

@@ -8,6 +8,11 @@ pub fn report(results: &[SpecResult]) -> String {
     let mut suite = TestSuite::new("retromesh");
     for result in results {
         let status = match &result.verdict {
+            Verdict::Passed if result.skipped.is_some() => {
+                let mut status = TestCaseStatus::skipped();
+                status.set_message(result.skipped.clone().unwrap_or_default());
+                status
+            }
             Verdict::Passed => TestCaseStatus::success(),
             Verdict::Failed(failures) => {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);

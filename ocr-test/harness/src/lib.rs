@@ -6,8 +6,12 @@
 //! let report = retromesh_harness::session::run(&spec.request(), None).unwrap();
 //! assert!(retromesh_harness::expect::check(&spec, &report).is_empty());
 //! ```
+//!
+//! `machine = "c64"` specs go through [`c64`] instead ([`c64::run_c64`], checked by
+//! [`expect::check_c64`]); [`run_specs`] picks the path per spec.
 
 pub mod artifacts;
+pub mod c64;
 pub mod emulated;
 pub mod expect;
 pub mod fixture;
@@ -19,6 +23,8 @@ pub mod session;
 pub mod spec;
 pub mod view;
 
-pub use runner::{run_specs, Progress, RunOptions, SpecResult, Verdict};
+pub use runner::{
+    run_specs, run_specs_with, C64Options, Progress, RunOptions, SpecResult, Verdict,
+};
 pub use session::{run, Input, RunReport, RunRequest, StopSpec};
 pub use spec::Spec;

@@ -5,12 +5,21 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use retromesh_readback::{Ocr, ReadMode};
+use retromesh_readback::Ocr;
 
 use crate::artifacts;
 use crate::expect::{check, Failure};
 use crate::session::{describe_stop, run};
-use crate::spec::Spec;
+use crate::spec::{MachineName, ReadName, Spec};
+
+/// Settings for `machine = "c64"` specs that come from the command line, not the spec.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct C64Options {
+    /// The C64 ROM folder (`--rom-dir`), for BASIC specs that name no `rom_dir` themselves.
+    /// Without either, RETROMESH_C64_ROMS is used; with none of the three, such specs are
+    /// skipped with a message naming these settings.
+    pub rom_dir: Option<PathBuf>,
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -39,9 +48,13 @@ pub struct SpecResult {
     pub stop: Option<String>,
     pub text: Option<String>,
     pub artifacts: Vec<PathBuf>,
+    /// Why the spec was not run, when it could not be for want of something optional (C64
+    /// ROMs). Its verdict is then `Passed`: nothing failed, but nothing was checked either.
+    pub skipped: Option<String>,
 }
 
 impl SpecResult {
+    /// True when the spec passed or was skipped.
     pub fn passed(&self) -> bool {
         self.verdict == Verdict::Passed
     }
@@ -66,6 +79,16 @@ pub fn run_specs(
     options: &RunOptions,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Vec<SpecResult> {
+    run_specs_with(paths, options, &C64Options::default(), progress)
+}
+
+/// [`run_specs`] with the C64 settings of the command line.
+pub fn run_specs_with(
+    paths: &[PathBuf],
+    options: &RunOptions,
+    c64: &C64Options,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Vec<SpecResult> {
     let total = paths.len();
     let jobs = match options.jobs {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -84,7 +107,7 @@ pub fn run_specs(
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = paths.get(i) else { break };
-                    let result = run_one(path, options, &mut ocr);
+                    let result = run_one(path, options, c64, &mut ocr);
                     let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
                     progress(Progress::Finished {
                         result: &result,
@@ -104,7 +127,12 @@ pub fn run_specs(
         .collect()
 }
 
-fn run_one(path: &Path, options: &RunOptions, ocr: &mut Option<Result<Ocr, String>>) -> SpecResult {
+fn run_one(
+    path: &Path,
+    options: &RunOptions,
+    c64: &C64Options,
+    ocr: &mut Option<Result<Ocr, String>>,
+) -> SpecResult {
     let started = Instant::now();
     let fallback_name = path
         .file_stem()
@@ -119,13 +147,14 @@ fn run_one(path: &Path, options: &RunOptions, ocr: &mut Option<Result<Ocr, Strin
         stop: None,
         text: None,
         artifacts: Vec::new(),
+        skipped: None,
     };
     let spec = match Spec::load(path) {
         Ok(spec) => spec,
         Err(e) => return errored(fallback_name, e.to_string()),
     };
     let request = spec.request();
-    let ocr = if request.read == ReadMode::Exact {
+    let ocr = if spec.file.read == ReadName::Exact {
         None
     } else {
         match ocr.get_or_insert_with(|| Ocr::new().map_err(|e| e.to_string())) {
@@ -133,6 +162,20 @@ fn run_one(path: &Path, options: &RunOptions, ocr: &mut Option<Result<Ocr, Strin
             Err(message) => return errored(spec.name.clone(), message.clone()),
         }
     };
+    if spec.file.machine == MachineName::C64 {
+        let outcome = crate::c64::spec_run::run_spec(&spec, options, c64, ocr);
+        return SpecResult {
+            path: path.to_path_buf(),
+            name: spec.name.clone(),
+            verdict: outcome.verdict,
+            wall: started.elapsed(),
+            emulated_secs: outcome.emulated_secs,
+            stop: outcome.stop,
+            text: outcome.text,
+            artifacts: outcome.artifacts,
+            skipped: outcome.skipped,
+        };
+    }
     let report = match run(&request, ocr) {
         Ok(report) => report,
         Err(e) => return errored(spec.name.clone(), e.to_string()),
@@ -161,5 +204,6 @@ fn run_one(path: &Path, options: &RunOptions, ocr: &mut Option<Result<Ocr, Strin
         stop: Some(describe_stop(&report.outcome)),
         text: Some(report.printed()),
         artifacts,
+        skipped: None,
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! ```toml
 //! program = "hello.bas"          # .bas .tap .sna .z80 .bin, relative to this file
-//! machine = "48k"                # 48k | 128k | 128k-48basic
+//! machine = "48k"                # 48k | 128k | 128k-48basic | c64
 //! rom = "sinclair"               # sinclair | opense | path to a ROM file
 //! budget = 20.0                  # emulated seconds before giving up
 //! read = "exact"                 # exact | ocr | exact+ocr
@@ -42,8 +42,15 @@ pub struct SpecFile {
     pub machine: MachineName,
     #[serde(default)]
     pub rom: Option<String>,
+    /// zx | alphacom (Spectrum); userport | device4 (C64).
     #[serde(default)]
-    pub printer: PrinterName,
+    pub printer: Option<PrinterName>,
+    /// C64: the folder with the user's BASIC, KERNAL and character ROMs (BASIC programs only).
+    #[serde(default)]
+    pub rom_dir: Option<PathBuf>,
+    /// C64: the virtual printer's font, petscii (default) or bold (which only OCR can read).
+    #[serde(default)]
+    pub printer_font: Option<PrinterFontName>,
     #[serde(default)]
     pub budget: Option<f64>,
     #[serde(default)]
@@ -140,6 +147,16 @@ pub enum MachineName {
     /// A 128K switched to 48 BASIC from its menu: LPRINT and COPY use the ZX Printer.
     #[serde(rename = "128k-48basic")]
     Spectrum128K48Basic,
+    /// A Commodore 64 (see docs/test-specs.md, "C64 programs").
+    #[serde(rename = "c64")]
+    C64,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PrinterFontName {
+    Petscii,
+    Bold,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
@@ -148,6 +165,10 @@ pub enum PrinterName {
     #[default]
     Zx,
     Alphacom,
+    /// C64: a Centronics printer on the user port (geoCable wiring).
+    Userport,
+    /// C64: IEC device 4 through the KERNAL.
+    Device4,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
@@ -254,8 +275,9 @@ impl Spec {
                 )));
             }
         }
+        crate::c64::from_spec::machine_fields(&file).map_err(invalid)?;
         if let Some(stop) = &file.expect.stop {
-            const STOPS: [&str; 7] = [
+            const STOPS: [&str; 9] = [
                 "program-end",
                 "exit-code",
                 "breakpoint",
@@ -263,6 +285,8 @@ impl Spec {
                 "marker",
                 "budget",
                 "waiting-for-input",
+                "jammed",
+                "stopped",
             ];
             if !STOPS.contains(&stop.as_str()) {
                 return Err(invalid(format!(
@@ -321,15 +345,17 @@ impl Spec {
             MachineName::Spectrum48K => (Model::Spectrum48K, false),
             MachineName::Spectrum128K => (Model::Spectrum128K, false),
             MachineName::Spectrum128K48Basic => (Model::Spectrum128K, true),
+            // C64 specs run through `c64_request`; this request is never used for them.
+            MachineName::C64 => (Model::Spectrum48K, false),
         };
         let rom = match f.rom.as_deref().map(RomSource::parse) {
             Some(RomSource::File(p)) => RomSource::File(self.resolve(&p)),
             Some(other) => other,
             None => RomSource::Sinclair,
         };
-        let printer = match f.printer {
-            PrinterName::Zx => PrinterKind::ZxPrinter,
+        let printer = match f.printer.unwrap_or_default() {
             PrinterName::Alphacom => PrinterKind::Alphacom32,
+            _ => PrinterKind::ZxPrinter,
         };
         let bin = f.load_address.map(|load_address| BinPlacement {
             load_address,

@@ -1,4 +1,8 @@
 //! Exact glyph matching: every 8x8 cell is looked up in the font the program printed with.
+//!
+//! Glyphs are the Spectrum's [`Glyph`]s by default; any other machine's font can be indexed
+//! with [`GlyphIndex::from_glyphs`], each glyph named by a value of its own type `G` (e.g. the
+//! `char` it reads as) and the text it reads back as.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -6,24 +10,24 @@ use std::hash::{BuildHasherDefault, Hasher};
 use retromesh_spectrum::charset::{Cell, Charset, Glyph};
 use retromesh_spectrum::printer::Printout;
 
-use crate::lines::{line_cells, line_count, COLUMNS};
+use crate::lines::{line_cells, line_count, CellPage};
 
 /// Text written for a cell that matches no glyph.
 pub const UNKNOWN_CHAR: char = '?';
 
 /// What one cell of a line turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CellMatch {
+pub enum CellMatch<G = Glyph> {
     /// Drawn exactly as the glyph.
-    Glyph(Glyph),
-    /// Drawn as the glyph with every dot flipped (INVERSE 1).
-    Inverse(Glyph),
+    Glyph(G),
+    /// Drawn as the glyph with every dot flipped (INVERSE 1, reverse field).
+    Inverse(G),
     /// Matches no glyph, either way round.
     Unknown,
 }
 
-impl CellMatch {
-    pub fn glyph(self) -> Option<Glyph> {
+impl<G: Copy> CellMatch<G> {
+    pub fn glyph(self) -> Option<G> {
         match self {
             CellMatch::Glyph(g) | CellMatch::Inverse(g) => Some(g),
             CellMatch::Unknown => None,
@@ -33,30 +37,36 @@ impl CellMatch {
 
 /// One text line read by exact matching.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExactLine {
+pub struct ExactLine<G = Glyph> {
     /// The line's text, unknown cells as `?`, trailing spaces trimmed.
     pub text: String,
-    /// Columns (0..32) of the cells that matched no glyph, ascending.
+    /// Columns of the cells that matched no glyph, ascending.
     pub unknown: Vec<usize>,
-    /// All 32 cells, including the trimmed trailing ones.
-    pub cells: [CellMatch; COLUMNS],
+    /// Every cell of the line (32 on a Spectrum printout), including the trimmed trailing ones.
+    pub cells: Vec<CellMatch<G>>,
     /// Cells up to and including the last one that is not a space: `text` covers these.
     pub len: usize,
 }
 
-impl ExactLine {
+impl<G> ExactLine<G> {
     pub fn is_complete(&self) -> bool {
         self.unknown.is_empty()
     }
 }
 
 /// A printout read by exact matching: one entry per text line, trailing blank lines dropped.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ExactText {
-    pub lines: Vec<ExactLine>,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExactText<G = Glyph> {
+    pub lines: Vec<ExactLine<G>>,
 }
 
-impl ExactText {
+impl<G> Default for ExactText<G> {
+    fn default() -> Self {
+        ExactText { lines: Vec::new() }
+    }
+}
+
+impl<G> ExactText<G> {
     /// All lines joined with `\n` (no newline after the last).
     pub fn text(&self) -> String {
         let mut out = String::new();
@@ -79,34 +89,43 @@ impl ExactText {
     }
 }
 
-/// A charset prepared for fast lookups: build once per charset, read many printouts.
+/// A font prepared for fast lookups: build once per font, read many printouts.
 #[derive(Debug, Clone)]
-pub struct GlyphIndex {
+pub struct GlyphIndex<G = Glyph> {
     /// Cell bits (as a u64) to an index into `glyphs`, and whether the cell is inverse video.
     map: HashMap<u64, (u16, bool), BuildHasherDefault<CellHasher>>,
     /// Each glyph with its text, computed once so reading a line does not allocate per cell.
-    glyphs: Vec<(Glyph, String)>,
+    glyphs: Vec<(G, String)>,
 }
 
-impl GlyphIndex {
+impl GlyphIndex<Glyph> {
+    /// The Spectrum charset a program printed with: characters, block graphics, UDGs.
     pub fn new(charset: &Charset) -> Self {
-        let glyphs: Vec<(Glyph, String)> =
-            charset.glyphs().map(|(g, _)| (g, g.to_text())).collect();
+        Self::from_glyphs(charset.glyphs().map(|(g, cell)| (g, g.to_text(), cell)))
+    }
+}
+
+impl<G: Copy + PartialEq> GlyphIndex<G> {
+    /// Any font: each glyph, the text it reads as, and its cell. When two glyphs share a cell
+    /// the first wins, and a direct match always beats an inverse one.
+    pub fn from_glyphs(glyphs: impl IntoIterator<Item = (G, String, Cell)>) -> Self {
+        let glyphs: Vec<(G, String, Cell)> = glyphs.into_iter().collect();
         let mut map: HashMap<u64, (u16, bool), BuildHasherDefault<CellHasher>> =
             HashMap::with_capacity_and_hasher(glyphs.len() * 2, Default::default());
-        // Same tie-break as `Charset::match_cell`: the first glyph with a cell wins, and a
-        // direct match always beats an inverse one.
-        for (i, (_, cell)) in charset.glyphs().enumerate() {
-            map.entry(key(&cell)).or_insert((i as u16, false));
+        for (i, (_, _, cell)) in glyphs.iter().enumerate() {
+            map.entry(key(cell)).or_insert((i as u16, false));
         }
-        for (i, (_, cell)) in charset.glyphs().enumerate() {
-            map.entry(!key(&cell)).or_insert((i as u16, true));
+        for (i, (_, _, cell)) in glyphs.iter().enumerate() {
+            map.entry(!key(cell)).or_insert((i as u16, true));
         }
-        GlyphIndex { map, glyphs }
+        GlyphIndex {
+            map,
+            glyphs: glyphs.into_iter().map(|(g, text, _)| (g, text)).collect(),
+        }
     }
 
-    /// What `cell` is, the same answer `Charset::match_cell` gives, then trying inverse video.
-    pub fn match_cell(&self, cell: &Cell) -> CellMatch {
+    /// What `cell` is: a glyph drawn as is, else a glyph in inverse video.
+    pub fn match_cell(&self, cell: &Cell) -> CellMatch<G> {
         match self.map.get(&key(cell)) {
             Some(&(i, false)) => CellMatch::Glyph(self.glyphs[i as usize].0),
             Some(&(i, true)) => CellMatch::Inverse(self.glyphs[i as usize].0),
@@ -114,11 +133,19 @@ impl GlyphIndex {
         }
     }
 
-    /// Reads text line `line` of `printout`.
-    pub fn read_line(&self, printout: &Printout, line: usize) -> ExactLine {
-        let cells = line_cells(printout, line);
-        let mut matches = [CellMatch::Unknown; COLUMNS];
-        let mut texts: [&str; COLUMNS] = [""; COLUMNS];
+    /// The text `glyph` reads as.
+    pub fn text_of(&self, glyph: G) -> Option<&str> {
+        self.glyphs
+            .iter()
+            .find(|(g, _)| *g == glyph)
+            .map(|(_, text)| text.as_str())
+    }
+
+    /// Reads text line `line` of `page`.
+    pub fn read_line<P: CellPage + ?Sized>(&self, page: &P, line: usize) -> ExactLine<G> {
+        let cells = line_cells(page, line);
+        let mut matches = Vec::with_capacity(cells.len());
+        let mut texts: Vec<&str> = Vec::with_capacity(cells.len());
         let mut len = 0;
         let mut unknown = Vec::new();
         for (col, cell) in cells.iter().enumerate() {
@@ -132,7 +159,7 @@ impl GlyphIndex {
                         CellMatch::Glyph(*glyph)
                     };
                     // Blank paper and the space glyph are what trailing trimming removes.
-                    let space = k == 0 || m == CellMatch::Glyph(Glyph::Char(b' '));
+                    let space = k == 0 || (!inverse && text == " ");
                     (m, text.as_str(), space)
                 }
                 None => {
@@ -140,8 +167,8 @@ impl GlyphIndex {
                     (CellMatch::Unknown, "?", false)
                 }
             };
-            matches[col] = m;
-            texts[col] = text;
+            matches.push(m);
+            texts.push(text);
             if !trailing_ok {
                 len = col + 1;
             }
@@ -158,15 +185,33 @@ impl GlyphIndex {
         }
     }
 
-    /// Reads every text line of `printout`, dropping blank lines at the end.
-    pub fn read(&self, printout: &Printout) -> ExactText {
-        let mut lines: Vec<ExactLine> = (0..line_count(printout))
-            .map(|line| self.read_line(printout, line))
+    /// Reads every text line of `page`, dropping blank lines at the end.
+    pub fn read<P: CellPage + ?Sized>(&self, page: &P) -> ExactText<G> {
+        let mut lines: Vec<ExactLine<G>> = (0..line_count(page))
+            .map(|line| self.read_line(page, line))
             .collect();
         while lines.last().is_some_and(|l| l.len == 0) {
             lines.pop();
         }
         ExactText { lines }
+    }
+
+    /// The text of a line with some cells replaced: `replace(col)` gives the text for a cell,
+    /// or `None` to keep what exact matching read.
+    pub(crate) fn line_text_with(
+        &self,
+        line: &ExactLine<G>,
+        mut replace: impl FnMut(usize) -> Option<char>,
+    ) -> String {
+        let mut text = String::new();
+        for (col, cell) in line.cells[..line.len].iter().enumerate() {
+            match (replace(col), cell.glyph().and_then(|g| self.text_of(g))) {
+                (Some(c), _) => text.push(c),
+                (None, Some(t)) => text.push_str(t),
+                (None, None) => text.push(UNKNOWN_CHAR),
+            }
+        }
+        text
     }
 }
 
@@ -174,23 +219,6 @@ impl GlyphIndex {
 /// charset, build a [`GlyphIndex`] once instead.
 pub fn read_exact(printout: &Printout, charset: &Charset) -> ExactText {
     GlyphIndex::new(charset).read(printout)
-}
-
-/// The text of a line with some cells replaced: `replace(col)` gives the text for a cell, or
-/// `None` to keep what exact matching read.
-pub(crate) fn line_text_with(
-    line: &ExactLine,
-    mut replace: impl FnMut(usize) -> Option<char>,
-) -> String {
-    let mut text = String::new();
-    for (col, cell) in line.cells[..line.len].iter().enumerate() {
-        match (replace(col), cell.glyph()) {
-            (Some(c), _) => text.push(c),
-            (None, Some(g)) => text.push_str(&g.to_text()),
-            (None, None) => text.push(UNKNOWN_CHAR),
-        }
-    }
-    text
 }
 
 fn key(cell: &Cell) -> u64 {

@@ -1,14 +1,16 @@
 //! Printout to text.
 //!
-//! A ZX Printer printout is 256 dots wide; text on it sits in 8x8 cells, 32 to a line. Two
-//! readers turn it back into text:
+//! A ZX Printer printout is 256 dots wide; text on it sits in 8x8 cells, 32 to a line. Other
+//! machines' paper (a C64 printer's 80 columns) is read the same way through [`CellPage`], a
+//! 1-bit page of 8x8 cells of any width. Two readers turn it back into text:
 //!
 //! * [`exact`]: every cell is looked up in the charset the program printed with (read from the
 //!   machine's memory). Exact, and a few microseconds per line; cells in any other font come
 //!   out as `?`.
 //! * [`ocr`]: Tesseract, one line at a time, for text printed in a font we do not have.
 //!
-//! [`read_printout`] picks between them per [`ReadMode`]; [`ReadMode::ExactThenOcr`] uses OCR
+//! [`read_printout`] (and [`read_page`] for any [`CellPage`] and font) picks between them per
+//! [`ReadMode`]; [`ReadMode::ExactThenOcr`] uses OCR
 //! only for the cells exact matching could not read. [`corpus`] measures OCR accuracy on
 //! fonts other than the Sinclair ROM's.
 
@@ -23,6 +25,7 @@ use retromesh_spectrum::charset::Charset;
 use retromesh_spectrum::printer::Printout;
 
 pub use exact::{read_exact, CellMatch, ExactLine, ExactText, GlyphIndex};
+pub use lines::CellPage;
 pub use ocr::{Ocr, OcrError, OcrLine, OcrWord};
 
 /// How [`read_printout`] reads.
@@ -112,10 +115,21 @@ pub fn read_printout_with(
     mode: ReadMode,
     ocr: Option<&mut Ocr>,
 ) -> Result<ReadResult, ReadError> {
+    read_page(printout, index, mode, ocr)
+}
+
+/// Reads any page of 8x8 cells (e.g. a C64 printout, 80 columns) against any indexed font, as
+/// [`read_printout`] does for the Spectrum's.
+pub fn read_page<P: CellPage + ?Sized, G: Copy + PartialEq>(
+    page: &P,
+    index: Option<&GlyphIndex<G>>,
+    mode: ReadMode,
+    ocr: Option<&mut Ocr>,
+) -> Result<ReadResult, ReadError> {
     let need_index = || index.ok_or(ReadError::MissingCharset(mode));
     match mode {
         ReadMode::Exact => {
-            let exact = need_index()?.read(printout);
+            let exact = need_index()?.read(page);
             Ok(ReadResult::from_lines(
                 exact.lines.into_iter().map(exact_line).collect(),
             ))
@@ -123,7 +137,7 @@ pub fn read_printout_with(
         ReadMode::Ocr => {
             let ocr = ocr.ok_or(ReadError::MissingOcr(mode))?;
             let lines = ocr
-                .read_printout(printout)?
+                .read_printout(page)?
                 .into_iter()
                 .map(|l| ReadLine {
                     text: l.text,
@@ -137,13 +151,13 @@ pub fn read_printout_with(
         ReadMode::ExactThenOcr => {
             let index = need_index()?;
             let ocr = ocr.ok_or(ReadError::MissingOcr(mode))?;
-            let exact = index.read(printout);
+            let exact = index.read(page);
             let mut lines = Vec::with_capacity(exact.lines.len());
             for (n, line) in exact.lines.into_iter().enumerate() {
                 lines.push(if line.is_complete() {
                     exact_line(line)
                 } else {
-                    splice_ocr(ocr, printout, n, &line)?
+                    splice_ocr(ocr, index, page, n, &line)?
                 });
             }
             Ok(ReadResult::from_lines(lines))
@@ -151,7 +165,7 @@ pub fn read_printout_with(
     }
 }
 
-fn exact_line(line: ExactLine) -> ReadLine {
+fn exact_line<G>(line: ExactLine<G>) -> ReadLine {
     let confidence = known_share(line.len, line.unknown.len());
     ReadLine {
         text: line.text,
@@ -169,21 +183,20 @@ fn known_share(len: usize, unresolved: usize) -> u8 {
 /// OCR for the unknown cells of `line` (text line `n`): first the whole line, used if its
 /// words laid out on the cell grid cover exactly the line's cells; else each run of unknown
 /// cells on its own.
-fn splice_ocr(
+fn splice_ocr<P: CellPage + ?Sized, G: Copy + PartialEq>(
     ocr: &mut Ocr,
-    printout: &Printout,
+    index: &GlyphIndex<G>,
+    page: &P,
     n: usize,
-    line: &ExactLine,
+    line: &ExactLine<G>,
 ) -> Result<ReadLine, OcrError> {
-    let whole = ocr.read_line(printout, n)?;
+    let whole = ocr.read_line(page, n)?;
     let chars: Vec<char> = whole.text.chars().collect();
     let fits = chars.len() == line.len && line.unknown.iter().all(|&c| !chars[c].is_whitespace());
     if fits {
         tracing::debug!(line = n, ocr = %whole.text, "OCR line fits the cell grid");
         return Ok(ReadLine {
-            text: exact::line_text_with(line, |col| {
-                line.unknown.contains(&col).then(|| chars[col])
-            }),
+            text: index.line_text_with(line, |col| line.unknown.contains(&col).then(|| chars[col])),
             source: LineSource::Mixed,
             confidence: whole.confidence,
             unresolved: Vec::new(),
@@ -195,7 +208,7 @@ fn splice_ocr(
     let mut unresolved = Vec::new();
     let mut confidence = 100u8;
     for run in runs(&line.unknown) {
-        let read = ocr.read_cells(printout, n, run.clone())?;
+        let read = ocr.read_cells(page, n, run.clone())?;
         // The run has no blank cells, so any space Tesseract reports is spurious.
         let text: Vec<char> = read.text.chars().filter(|c| !c.is_whitespace()).collect();
         if text.len() == run.len() {
@@ -205,7 +218,7 @@ fn splice_ocr(
             unresolved.extend(run);
         }
     }
-    let text = exact::line_text_with(line, |col| {
+    let text = index.line_text_with(line, |col| {
         spliced.iter().find(|(c, _)| *c == col).map(|&(_, ch)| ch)
     });
     Ok(ReadLine {

@@ -172,3 +172,51 @@ fn a_trailing_block_graphic_keeps_its_spaces() {
     let printout = render_cells(&[&[m.font.glyph('A'), block(0x82)]]);
     assert_eq!(read_exact(&printout, &m.charset).text(), "A\\' ");
 }
+
+/// A page 80 cells wide (a C64 printer's), as any machine's paper reaches readback.
+struct Wide(Vec<Vec<u8>>);
+
+impl retromesh_readback::CellPage for Wide {
+    fn columns(&self) -> usize {
+        80
+    }
+    fn height(&self) -> usize {
+        self.0.len()
+    }
+    fn row(&self, y: usize) -> Option<&[u8]> {
+        self.0.get(y).map(Vec::as_slice)
+    }
+}
+
+#[test]
+fn any_font_reads_any_width_of_page() {
+    let bar = [0x18u8; 8];
+    let dash = [0, 0, 0, 0xFF, 0, 0, 0, 0];
+    let index = GlyphIndex::from_glyphs([
+        ('│', "│".to_string(), bar),
+        ('─', "─".to_string(), dash),
+        (' ', " ".to_string(), [0; 8]),
+    ]);
+    let mut rows = vec![vec![0u8; 80]; 16];
+    for r in 0..8 {
+        rows[r][0] = bar[r];
+        rows[r][79] = !dash[r];
+        rows[8 + r][5] = 0x81;
+    }
+    let text = index.read(&Wide(rows));
+    assert_eq!(text.lines.len(), 2);
+    assert_eq!(text.lines[0].cells.len(), 80);
+    assert_eq!(text.lines[0].cells[0], CellMatch::Glyph('│'));
+    assert_eq!(text.lines[0].cells[79], CellMatch::Inverse('─'));
+    assert_eq!(text.lines[0].text, format!("│{}─", " ".repeat(78)));
+    assert_eq!(text.lines[1].text, "     ?");
+    assert_eq!(text.lines[1].unknown, vec![5]);
+    let read = retromesh_readback::read_page(
+        &Wide(vec![vec![0x18; 80]; 8]),
+        Some(&index),
+        ReadMode::Exact,
+        None,
+    )
+    .unwrap();
+    assert_eq!(read.text, "│".repeat(80));
+}

@@ -16,9 +16,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use image::{imageops, GrayImage, Luma};
-use retromesh_spectrum::printer::Printout;
 
-use crate::lines::{is_blank_line, line_band, line_count, CELL_SIZE, COLUMNS};
+use crate::lines::{is_blank_line, line_count, CellPage, CELL_SIZE};
 
 /// The language Tesseract reads with.
 pub const LANGUAGE: &str = "eng";
@@ -110,7 +109,7 @@ fn language_dir(dir: &Path) -> Result<PathBuf, OcrError> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OcrWord {
     pub text: String,
-    /// Cell column (0..32) of the word's first character, from its bounding box.
+    /// Cell column (0..32 on a Spectrum printout) of the word's first character, from its bounding box.
     pub column: usize,
     /// The column after the word's last character, from its bounding box.
     pub end_column: usize,
@@ -198,19 +197,25 @@ impl Ocr {
         &self.tessdata
     }
 
-    /// Reads text line `line` of `printout`. A blank line is not sent to Tesseract.
-    pub fn read_line(&mut self, printout: &Printout, line: usize) -> Result<OcrLine, OcrError> {
-        self.read_cells(printout, line, 0..COLUMNS)
+    /// Reads text line `line` of `printout` (a Spectrum `Printout` or any [`CellPage`]). A
+    /// blank line is not sent to Tesseract.
+    pub fn read_line<P: CellPage + ?Sized>(
+        &mut self,
+        printout: &P,
+        line: usize,
+    ) -> Result<OcrLine, OcrError> {
+        self.read_cells(printout, line, 0..printout.columns())
     }
 
     /// Reads only cells `cols` of text line `line`; `text` then starts at `cols.start`.
-    pub fn read_cells(
+    pub fn read_cells<P: CellPage + ?Sized>(
         &mut self,
-        printout: &Printout,
+        printout: &P,
         line: usize,
         cols: Range<usize>,
     ) -> Result<OcrLine, OcrError> {
-        let cols = cols.start.min(COLUMNS)..cols.end.min(COLUMNS);
+        let width = printout.columns();
+        let cols = cols.start.min(width)..cols.end.min(width);
         if cols.is_empty() || is_blank_line(printout, line) {
             return Ok(OcrLine::blank());
         }
@@ -233,7 +238,10 @@ impl Ocr {
     }
 
     /// Reads every text line of `printout`, dropping blank lines at the end.
-    pub fn read_printout(&mut self, printout: &Printout) -> Result<Vec<OcrLine>, OcrError> {
+    pub fn read_printout<P: CellPage + ?Sized>(
+        &mut self,
+        printout: &P,
+    ) -> Result<Vec<OcrLine>, OcrError> {
         let mut count = line_count(printout);
         while count > 0 && is_blank_line(printout, count - 1) {
             count -= 1;
@@ -347,9 +355,15 @@ fn align_words(words: &[OcrWord], start: usize) -> String {
 /// The image Tesseract sees for cells `cols` of text line `line`: the 8-row band with
 /// `PAD_ROWS` blank rows above and below, upscaled by `SCALE`, framed by a white `MARGIN`
 /// and blurred.
-pub fn line_image(printout: &Printout, line: usize, cols: Range<usize>) -> GrayImage {
-    let band = line_band(printout, line);
-    let cols = cols.start.min(COLUMNS)..cols.end.min(COLUMNS);
+pub fn line_image<P: CellPage + ?Sized>(
+    printout: &P,
+    line: usize,
+    cols: Range<usize>,
+) -> GrayImage {
+    let width = printout.columns();
+    let band: [Option<&[u8]>; CELL_SIZE] =
+        std::array::from_fn(|r| printout.row(line * CELL_SIZE + r));
+    let cols = cols.start.min(width)..cols.end.min(width);
     let dots_wide = (cols.len() * CELL_SIZE) as u32;
     let dots_high = CELL_SIZE as u32 + 2 * PAD_ROWS;
     let mut canvas = GrayImage::from_pixel(
@@ -358,6 +372,7 @@ pub fn line_image(printout: &Printout, line: usize, cols: Range<usize>) -> GrayI
         Luma([255]),
     );
     for (y, row) in band.iter().enumerate() {
+        let Some(row) = row else { continue };
         for x in 0..dots_wide as usize {
             let dot = cols.start * CELL_SIZE + x;
             if row[dot / 8] & (0x80 >> (dot % 8)) == 0 {
@@ -380,6 +395,8 @@ pub fn line_image(printout: &Printout, line: usize, cols: Range<usize>) -> GrayI
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lines::COLUMNS;
+    use retromesh_spectrum::printer::Printout;
 
     #[test]
     fn tessdata_prefix_is_the_only_place_searched_when_set() {
