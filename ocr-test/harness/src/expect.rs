@@ -1,10 +1,8 @@
 //! Checking a run against a spec's expectations.
 
-use retromesh_spectrum::printer::Printout;
 use retromesh_spectrum::StopReason;
 use similar::TextDiff;
 
-use retromesh_c64::printer::C64Printout;
 use retromesh_readback::ReadResult;
 
 use crate::c64::{C64PrinterPort, C64Report};
@@ -20,7 +18,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn new(what: impl Into<String>) -> Self {
+    pub(crate) fn new(what: impl Into<String>) -> Self {
         Failure {
             what: what.into(),
             diff: None,
@@ -79,7 +77,7 @@ pub fn check(spec: &Spec, report: &RunReport) -> Vec<Failure> {
     }
     failures.extend(check_confidence(expect, &report.text));
     if let Some(golden) = &expect.golden_png {
-        if let Some(failure) = compare_golden(&spec.resolve(golden), &report.printout) {
+        if let Some(failure) = crate::golden::compare(&spec.resolve(golden), &report.printout) {
             failures.push(failure);
         }
     }
@@ -187,7 +185,7 @@ pub fn check_c64(spec: &Spec, report: &C64Report) -> Vec<Failure> {
     failures.extend(text_failures);
     failures.extend(check_confidence(expect, &report.text));
     if let Some(golden) = &expect.golden_png {
-        if let Some(failure) = compare_golden_c64(&spec.resolve(golden), &report.printout) {
+        if let Some(failure) = crate::golden::compare(&spec.resolve(golden), &report.printout) {
             failures.push(failure);
         }
     }
@@ -208,60 +206,4 @@ fn wrong_port_hint(report: &C64Report) -> String {
             the user port itself needs printer = \"userport\""
             .into(),
     }
-}
-
-fn compare_golden_c64(path: &std::path::Path, printout: &C64Printout) -> Option<Failure> {
-    let golden = match image::open(path) {
-        Ok(image) => image.to_luma8(),
-        Err(e) => {
-            return Some(Failure::new(format!(
-                "golden PNG {} cannot be read ({e}): create it with `retromesh test --bless`",
-                path.display()
-            )))
-        }
-    };
-    let golden = match C64Printout::from_image(&golden) {
-        Ok(p) => p,
-        Err(e) => return Some(Failure::new(format!("golden PNG {}: {e}", path.display()))),
-    };
-    if golden == *printout {
-        return None;
-    }
-    let first = (0..golden.height().max(printout.height()))
-        .find(|&y| golden.rows().get(y) != printout.rows().get(y))
-        .unwrap_or(0);
-    Some(Failure::new(format!(
-        "printout differs from golden PNG {} ({} rows expected, {} printed; first difference in dot row {first})",
-        path.display(),
-        golden.height(),
-        printout.height()
-    )))
-}
-
-fn compare_golden(path: &std::path::Path, printout: &Printout) -> Option<Failure> {
-    let golden = match image::open(path) {
-        Ok(image) => image.to_luma8(),
-        Err(e) => {
-            return Some(Failure::new(format!(
-                "golden PNG {} cannot be read ({e}): create it with `retromesh test --bless`",
-                path.display()
-            )))
-        }
-    };
-    let golden = match Printout::from_image(&golden) {
-        Ok(p) => p,
-        Err(e) => return Some(Failure::new(format!("golden PNG {}: {e}", path.display()))),
-    };
-    if golden == *printout {
-        return None;
-    }
-    let first = (0..golden.height().max(printout.height()))
-        .find(|&y| golden.rows().get(y) != printout.rows().get(y))
-        .unwrap_or(0);
-    Some(Failure::new(format!(
-        "printout differs from golden PNG {} ({} rows expected, {} printed; first difference in dot row {first})",
-        path.display(),
-        golden.height(),
-        printout.height()
-    )))
 }

@@ -15,6 +15,7 @@ pub mod c64;
 pub mod emulated;
 pub mod expect;
 pub mod fixture;
+pub mod golden;
 pub mod junit;
 pub mod linked;
 pub mod program;
