@@ -9,6 +9,13 @@ cargo test --workspace --locked
 cargo build --release --locked -p retromesh -p retromesh-tesseract
 ./target/release/retromesh test ocr-test/examples --jobs 2 --junit target/examples-junit.xml
 
+# The Pico board binary cannot be linked here (no thumbv6m-none-eabi target), but its code is
+# type-checked for this host in each mode, so it keeps up with the adapter library it wraps.
+for mode in c64-parallel c64-printer zx-uart; do
+  cargo check --locked --quiet --manifest-path firmware/adapter-pico/Cargo.toml \
+    --target-dir target/adapter-pico --no-default-features --features "$mode"
+done
+
 # The adapter's wiring: the pin map checked, then every variant drawn with WireViz and Graphviz
 # (target/hardware/*.svg, *.png) and the bill of materials written.
 bash hardware/render.sh
