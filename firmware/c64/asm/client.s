@@ -115,6 +115,7 @@ e_open: jsr enter
 e_close:
         jsr enter
         jsr drv_flush
+        jsr drv_close           ; the driver gives back what it hooked (interrupts, vectors)
         jsr unhook_vectors
         jsr ok_zero
         jmp leave

@@ -78,3 +78,7 @@ drv_poll:
 
 drv_flush:
         rts
+
+; drv_close: nothing to undo at close.
+drv_close:
+        rts

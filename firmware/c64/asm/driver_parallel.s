@@ -66,6 +66,10 @@ drv_put:
         ldx V_DSX
         rts
 
+; drv_close: nothing to undo at close.
+drv_close:
+        rts
+
 ; drv_flush: sends what OUTQ holds. Keeps X, Y.
 drv_flush:
         lda V_OQN

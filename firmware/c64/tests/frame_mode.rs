@@ -84,14 +84,17 @@ fn get(driver: Driver) {
     assert_eq!(peek_bytes(&c64, mem::BODY_BUF, 15), b"NO SUCH SERVICE");
     let ops: Vec<u8> = bridge.borrow().received.iter().map(|r| r.0).collect();
     assert_eq!(ops, [0x01, 0x01, 0x01]);
-    // A clean line needs no NAK and no resend. Not yet true of the polled SwiftLink and
-    // UP9600 drivers on `retromesh-c64`: bytes arriving while the 6502 is busy between polls
-    // overrun the 6551 / CIA1 SDR (no RTS/CTS in the model) and the frame layer repairs them
-    // (README, "Not verified / not done"). Those two are held to the bodies above.
-    if matches!(driver, Driver::Parallel | Driver::Kernal) {
-        assert_eq!(c64.peek(mem::V_NAKS), 0, "no damaged frame on a clean line");
-        assert_eq!(bridge.borrow().session.stats().retransmits, 0, "no resend on a clean line");
-    }
+    // A clean line needs no NAK and no resend, and no byte may be lost on the way in: the
+    // SwiftLink and UP9600 drivers receive under interrupt (NMI from the 6551, IRQ from CIA1's
+    // SP) into a ring, so bytes arriving while the 6502 is busy are not overrun.
+    let overruns = match driver {
+        Driver::SwiftLink => c64.acia().expect("a SwiftLink").overruns,
+        Driver::Up9600 => c64.up9600_overruns(),
+        Driver::Kernal | Driver::Parallel => 0,
+    };
+    assert_eq!(overruns, 0, "no receive overrun on a clean line");
+    assert_eq!(c64.peek(mem::V_NAKS), 0, "no damaged frame on a clean line");
+    assert_eq!(bridge.borrow().session.stats().retransmits, 0, "no resend on a clean line");
 }
 
 /// TIME, POST with a CONT, LOG. Fails if the big-endian seconds, the CONT split or the log
@@ -205,6 +208,108 @@ fn no_bridge(driver: Driver) {
     assert!((1.5..6.0).contains(&c.secs()), "3 HELLOs of ~1 s each took {:.2} s", c.secs());
     let c = call(&mut c64, "get", entry::GET, 1, 0, 0x40, 1.0);
     assert_eq!(c.a, error::NO_LINK, "no frame-mode call before a HELLO");
+}
+
+/// The vector a serial driver's receive interrupt comes through: $0318 (NMI) for the
+/// SwiftLink's 6551, $0314 (IRQ) for UP9600's CIA1 SP.
+fn rx_vector(driver: Driver) -> u16 {
+    match driver {
+        Driver::SwiftLink => 0x0318,
+        Driver::Up9600 => 0x0314,
+        _ => unreachable!("only the SwiftLink and UP9600 drivers receive under interrupt"),
+    }
+}
+
+/// GET of a 600-byte answer (3 DATA frames) that must come in whole on the first try.
+fn clean_get(c64: &mut retromesh_c64::C64, bridge: &std::cell::RefCell<FrameBridge>, driver: Driver, body: &[u8]) {
+    let sends = bridge.borrow().received.len();
+    poke_bytes(c64, ARGS, b"weather/today");
+    let c = call_ok(c64, "get", entry::GET, 13, ARGS as u8, (ARGS >> 8) as u8, budget(driver) * 3.0);
+    assert_eq!(c.xy(), 200);
+    assert_eq!(peek_bytes(c64, mem::BODY_BUF, body.len()), body);
+    assert_eq!(bridge.borrow().received.len(), sends + 1, "one GET");
+    assert_eq!(c64.peek(mem::V_NAKS), 0, "no damaged frame on a clean line");
+    assert_eq!(bridge.borrow().session.stats().retransmits, 0, "no resend on a clean line");
+}
+
+/// The receive interrupt's handler is in its vector from init until close (SYS 49197), which
+/// puts the vector back as found (and the 6551's receive IRQ off); the next call hooks it
+/// again and still loses nothing. Fails if close leaves the library's handler in the vector,
+/// or receiving after a close falls back to overrunning polls.
+fn rx_vector_until_close(driver: Driver) {
+    let weather = text_body(600);
+    let (mut c64, bridge, _) = wired(driver, FrameBridge::default().answer("weather/today", 200, &weather));
+    let vector = rx_vector(driver);
+    let found = peek_word(&c64, vector);
+    init(&mut c64, driver);
+    let ours = peek_word(&c64, vector);
+    assert!((0xC000..0xD000).contains(&ours), "init hooks ${vector:04X}: ${ours:04X}");
+    if driver == Driver::SwiftLink {
+        assert_eq!(c64.peek(0xDE02) & 0x03, 0x01, "6551: DTR on, receive IRQ on");
+    }
+    clean_get(&mut c64, &bridge, driver, &weather);
+    call_ok(&mut c64, "close", entry::CLOSE, 0, 0, 0, 1.0);
+    assert_eq!(peek_word(&c64, vector), found, "close puts ${vector:04X} back");
+    if driver == Driver::SwiftLink {
+        assert_eq!(c64.peek(0xDE02) & 0x03, 0x03, "6551: receive IRQ off after close");
+    }
+    clean_get(&mut c64, &bridge, driver, &weather);
+    assert_eq!(peek_word(&c64, vector), ours, "hooked again by the next call");
+    let overruns = match driver {
+        Driver::SwiftLink => c64.acia().expect("a SwiftLink").overruns,
+        _ => c64.up9600_overruns(),
+    };
+    assert_eq!(overruns, 0, "no receive overrun");
+}
+
+#[test]
+fn swiftlink_nmi_vector_hooked_until_close() {
+    rx_vector_until_close(Driver::SwiftLink)
+}
+
+#[test]
+fn up9600_irq_vector_hooked_until_close() {
+    rx_vector_until_close(Driver::Up9600)
+}
+
+/// UP9600 with a running 60 Hz CIA1 timer A IRQ (the KERNAL's jiffy) and a handler in $0314
+/// that counts ticks before going on to the KERNAL's: every tick reaches it while the driver
+/// takes its SP bytes through the same IRQ, and nothing is overrun. Fails if the driver eats
+/// timer IRQs, calls the old handler for its own bytes (the jiffy clock would run fast), or
+/// loses bytes.
+#[test]
+fn up9600_timer_irq_still_reaches_the_old_handler() {
+    const TICKS: u16 = 0x03F0;
+    const HANDLER: u16 = 0x0340;
+    const PERIOD: u64 = 16_421; // PAL: 985248 / 60
+    let weather = text_body(600);
+    let (mut c64, bridge, _) = wired(Driver::Up9600, FrameBridge::default().answer("weather/today", 200, &weather));
+    // INC TICKS / BNE + / INC TICKS+1 / + JMP $EA31 (the KERNAL's IRQ handler)
+    poke_bytes(&mut c64, HANDLER, &[0xEE, 0xF0, 0x03, 0xD0, 0x03, 0xEE, 0xF1, 0x03, 0x4C, 0x31, 0xEA]);
+    poke_bytes(&mut c64, TICKS, &[0, 0]);
+    poke_bytes(&mut c64, 0x0314, &HANDLER.to_le_bytes());
+    let latch = (PERIOD - 1) as u16;
+    c64.poke(0xDC04, latch as u8);
+    c64.poke(0xDC05, (latch >> 8) as u8);
+    c64.poke(0xDC0D, 0x81); // timer A interrupt on
+    c64.poke(0xDC0E, 0x11); // force load, continuous, start
+    // init builds its tables with IRQs off (ticks merge there), so count from after it.
+    init(&mut c64, Driver::Up9600);
+    poke_bytes(&mut c64, TICKS, &[0, 0]);
+    let start = c64.cycles();
+    clean_get(&mut c64, &bridge, Driver::Up9600, &weather);
+    clean_get(&mut c64, &bridge, Driver::Up9600, &weather);
+    let elapsed = c64.cycles() - start;
+    let ticks = u64::from(peek_word(&c64, TICKS));
+    let expected = elapsed / PERIOD;
+    assert!(expected >= 10, "long enough to count: {expected} ticks");
+    assert!(
+        ticks + 2 >= expected && ticks <= expected + 1,
+        "{ticks} ticks reached the old handler in {elapsed} cycles ({expected} expected)"
+    );
+    assert_eq!(c64.up9600_overruns(), 0, "no receive overrun");
+    call_ok(&mut c64, "close", entry::CLOSE, 0, 0, 0, 1.0);
+    assert_eq!(peek_word(&c64, 0x0314), HANDLER, "close puts $0314 back");
 }
 
 macro_rules! for_drivers {
