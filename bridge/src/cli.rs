@@ -413,9 +413,10 @@ pub enum MtlsModeName {
 
 #[derive(Debug, Args)]
 pub struct MachineArgs {
-    /// Which Spectrum: 48k, 128k (128 BASIC: LPRINT goes to the RS-232 printer) or
-    /// 128k-48basic (48 BASIC from the 128K's menu: LPRINT goes to the ZX Printer). [default: 48k]
-    #[arg(long, env = "RETROMESH_MACHINE", value_parser = ["48k", "128k", "128k-48basic"])]
+    /// Which machine: 48k, 128k (128 BASIC: LPRINT goes to the RS-232 printer), 128k-48basic
+    /// (48 BASIC from the 128K's menu: LPRINT goes to the ZX Printer), or c64 (a .prg, ca65
+    /// assembly, or BASIC with --rom-dir; a .prg file picks it by itself). [default: 48k]
+    #[arg(long, env = "RETROMESH_MACHINE", value_parser = ["48k", "128k", "128k-48basic", "c64"])]
     pub machine: Option<String>,
 
     /// ROM: `sinclair` (bundled), `opense` (Debian's opense-basic) or a ROM file path.
@@ -435,9 +436,18 @@ pub struct PrintArgs {
     #[command(flatten)]
     pub machine: MachineArgs,
 
-    /// Save the printout as a PNG (black dots on white, 256 wide).
+    /// Save the printout as a PNG (black dots on white; 256 wide, or 640 for the C64).
     #[arg(long, value_name = "OUT.png")]
     pub png: Option<PathBuf>,
+
+    /// C64 only: the printer the program prints to, `userport` (Centronics on the user port,
+    /// geoCable-style) or `device4` (KERNAL `OPEN 4,4`). [default: device4]
+    #[arg(long, value_parser = ["userport", "device4"])]
+    pub printer: Option<String>,
+
+    /// C64 only: a folder with your own C64 ROMs (basic, kernal, chargen), needed for BASIC.
+    #[arg(long, env = "RETROMESH_C64_ROMS", value_name = "DIR")]
+    pub rom_dir: Option<PathBuf>,
 
     /// Save the screen as a PNG when the run stops. A run that times out always saves one.
     #[arg(long, value_name = "OUT.png")]

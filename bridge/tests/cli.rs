@@ -161,3 +161,41 @@ fn help_teaches() {
     let out = retromesh(&["--help"], Path::new("."));
     assert!(stdout(&out).contains("Exit codes:"));
 }
+
+/// `retromesh print` runs C64 programs too: ca65 assembly printing through the KERNAL's device
+/// 4, a broken .prg (exit 3, naming what is wrong) and BASIC without ROMs (exit 2, naming
+/// --rom-dir).
+#[test]
+fn print_runs_a_c64_program_and_names_what_it_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../ocr-test/examples/30-c64-device4-printer/device4.s");
+    let example = example.to_str().unwrap();
+    let out = retromesh(
+        &["print", "--machine", "c64", example, "--png", "paper.png"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("PRINTED BY THE KERNAL, DEVICE 4\n"),
+        "{}",
+        stdout(&out)
+    );
+    let png = image::open(dir.path().join("paper.png")).unwrap();
+    assert_eq!(png.width(), 640, "80 columns of 8 dots");
+
+    std::fs::write(dir.path().join("bad.prg"), [0x01]).unwrap();
+    let out = retromesh(&["print", "bad.prg"], dir.path());
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("load address"), "{}", stderr(&out));
+
+    std::fs::write(dir.path().join("hi.bas"), "10 PRINT#4,\"HI\"\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_retromesh"))
+        .args(["print", "--machine", "c64", "hi.bas"])
+        .current_dir(dir.path())
+        .env_remove("RETROMESH_C64_ROMS")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--rom-dir"), "{}", stderr(&out));
+}

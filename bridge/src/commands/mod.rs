@@ -5,6 +5,7 @@ pub mod describe;
 pub mod health;
 pub mod mesh;
 pub mod print;
+pub mod print_c64;
 pub mod sample;
 pub mod test;
 pub mod up;

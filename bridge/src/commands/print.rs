@@ -16,18 +16,25 @@ use crate::exit::Exit;
 
 pub fn execute(args: Box<PrintArgs>, config: &Config) -> Exit {
     let defaults = &config.machine;
-    let (model, basic48) = match args
+    let is_prg = args
+        .file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("prg"));
+    let machine = args
         .machine
         .machine
         .as_deref()
         .or(defaults.machine.as_deref())
-        .unwrap_or("48k")
-    {
+        .unwrap_or(if is_prg { "c64" } else { "48k" });
+    if machine == "c64" {
+        return super::print_c64::execute(&args, config);
+    }
+    let (model, basic48) = match machine {
         "48k" => (Model::Spectrum48K, false),
         "128k" => (Model::Spectrum128K, false),
         "128k-48basic" => (Model::Spectrum128K, true),
         other => {
-            error!("machine {other:?} in the config: use 48k, 128k or 128k-48basic");
+            error!("machine {other:?} in the config: use 48k, 128k, 128k-48basic or c64");
             return Exit::Usage;
         }
     };

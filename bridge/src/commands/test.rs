@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use retromesh_harness::spec::discover;
-use retromesh_harness::{junit, run_specs_with, C64Options, Progress, RunOptions, SpecResult, Verdict};
+use retromesh_harness::{
+    junit, run_specs_with, C64Options, Progress, RunOptions, SpecResult, Verdict,
+};
 use tracing::{error, info};
 
 use crate::cli::TestArgs;
@@ -100,7 +102,10 @@ pub fn execute(args: TestArgs, config: &Config) -> Exit {
     if skipped == 0 {
         println!("{passed} passed, {failed} failed");
     } else {
-        println!("{} passed, {failed} failed, {skipped} skipped", passed - skipped);
+        println!(
+            "{} passed, {failed} failed, {skipped} skipped",
+            passed - skipped
+        );
     }
     info!(
         "{} specs in {:.2} s",
