@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::bridge::{Fault, FrameBridge, Inbound};
+use common::bridge::{Fault, FrameBridge, Inbound, Reply};
 use common::*;
 use retromesh_c64_client::{entry, error, mem, Driver, MACHINE_ID};
 use retromesh_link_frame::Method;
@@ -24,7 +24,7 @@ fn init(c64: &mut retromesh_c64::C64, driver: Driver) -> Call {
 /// version or payload offered are wrong, or a lost reply is not retried.
 fn hello(driver: Driver) {
     let mut bridge = FrameBridge::default();
-    bridge.to_micro_faults.push((K_HELLO_REPLY, 0, Fault::Drop));
+    bridge.faults.to_micro.push((K_HELLO_REPLY, 0, Fault::Drop));
     let (mut c64, bridge, _) = wired(driver, bridge);
     init(&mut c64, driver);
     let b = bridge.borrow();
@@ -47,7 +47,7 @@ fn echo(driver: Driver) {
     assert_eq!(peek_bytes(&c64, mem::BODY_BUF, 247), data);
     let b = bridge.borrow();
     assert_eq!(b.received.len(), 1, "exactly one ECHO reached the bridge");
-    assert_eq!(&b.received[0].2[3..], &data[..]);
+    assert_eq!(&b.received[0].payload[3..], &data[..]);
     drop(b);
     let c = call(&mut c64, "echo 248", entry::ECHO, 248, ARGS as u8, (ARGS >> 8) as u8, 1.0);
     assert!(!c.ok);
@@ -82,7 +82,7 @@ fn get(driver: Driver) {
     let c = get(&mut c64, "nothing/here");
     assert_eq!(c.xy(), 404);
     assert_eq!(peek_bytes(&c64, mem::BODY_BUF, 15), b"NO SUCH SERVICE");
-    let ops: Vec<u8> = bridge.borrow().received.iter().map(|r| r.0).collect();
+    let ops: Vec<u8> = bridge.borrow().received.iter().map(|r| r.op).collect();
     assert_eq!(ops, [0x01, 0x01, 0x01]);
     // A clean line needs no NAK and no resend, and no byte may be lost on the way in: the
     // SwiftLink and UP9600 drivers receive under interrupt (NMI from the 6551, IRQ from CIA1's
@@ -121,7 +121,7 @@ fn time_post_log(driver: Driver) {
     let b = bridge.borrow();
     assert_eq!(b.posts, vec![(b"notes/add".to_vec(), body)]);
     assert_eq!(b.logs, vec![(1, b"disk full".to_vec())]);
-    let ops: Vec<u8> = b.received.iter().map(|r| r.0).collect();
+    let ops: Vec<u8> = b.received.iter().map(|r| r.op).collect();
     assert_eq!(ops, [0x05, 0x02, 0x0F, 0x07], "TIME, POST, its CONT, LOG");
 }
 
@@ -152,7 +152,7 @@ fn listen_request_reply(driver: Driver) {
     call_ok(&mut c64, "reply", entry::REPLY, 0, 201, 0, budget(driver) * 2.0);
     let c = call_ok(&mut c64, "unlisten", entry::UNLISTEN, 0, 0, 0, budget(driver));
     assert_eq!(c.xy(), 200);
-    assert_eq!(bridge.borrow().replies, vec![(1, 201, body)]);
+    assert_eq!(bridge.borrow().replies, vec![Reply { id: 1, status: 201, body }]);
 }
 
 /// Faults both ways in one run: a DATA lost each way, one corrupted each way (NAK), garbage
@@ -161,12 +161,12 @@ fn listen_request_reply(driver: Driver) {
 fn faults(driver: Driver) {
     let weather = text_body(600);
     let mut bridge = FrameBridge::default().answer("weather/today", 200, &weather);
-    bridge.to_micro_faults = vec![
+    bridge.faults.to_micro = vec![
         (K_DATA, 0, Fault::Corrupt(10)),
         (K_DATA, 1, Fault::Drop),
         (K_DATA, 2, Fault::Noise(&[0x55, 0xDB, 0x01, 0xC0, 0x07, 0xC0])),
     ];
-    bridge.from_micro_faults = vec![(K_DATA, 0, Fault::Corrupt(5)), (K_DATA, 1, Fault::Drop)];
+    bridge.faults.from_micro = vec![(K_DATA, 0, Fault::Corrupt(5)), (K_DATA, 1, Fault::Drop)];
     let (mut c64, bridge, _) = wired(driver, bridge);
     init(&mut c64, driver);
     let data = awkward_bytes(200);
@@ -178,8 +178,8 @@ fn faults(driver: Driver) {
     assert_eq!(c.xy(), 200);
     assert_eq!(peek_bytes(&c64, mem::BODY_BUF, 600), weather);
     let b = bridge.borrow();
-    assert_eq!(b.faults_done, 5, "every planned fault happened");
-    let ops: Vec<u8> = b.received.iter().map(|r| r.0).collect();
+    assert_eq!(b.faults_done.len(), 5, "every planned fault happened");
+    let ops: Vec<u8> = b.received.iter().map(|r| r.op).collect();
     assert_eq!(ops, [0x06, 0x01], "one ECHO, one GET: no duplicates");
     assert!(c64.peek(mem::V_NAKS) >= 1, "the corrupted frame was NAKed");
     assert!(c64.peek(mem::V_RETX) >= 2, "the micro sent again after a NAK and a loss");

@@ -183,7 +183,7 @@ fn adapter_stops_answering_mid_transfer() {
     let stats = adapter_h.borrow().stats();
     assert_eq!(stats.request_timeouts, 1, "the half request was dropped: {stats:?}");
     assert_eq!(adapter_h.borrow().contentions(), 0, "nobody fought over the bus");
-    let echoes = bridge_h.borrow().received.iter().filter(|r| r.0 == 0x06).count();
+    let echoes = bridge_h.borrow().received.iter().filter(|r| r.op == 0x06).count();
     assert_eq!(echoes, 1, "the ECHO reached the bridge once, after the outage");
 }
 
@@ -215,7 +215,7 @@ fn noisy_get_and_echo(flag2_every: u64, pc2_every: u64) -> NoiseRun {
     call_ok(&mut c64, "echo", entry::ECHO, 200, ARGS as u8, (ARGS >> 8) as u8, 60.0);
     assert_eq!(peek_bytes(&c64, mem::BODY_BUF, 200), data);
     let b = bridge_h.borrow();
-    let ops: Vec<u8> = b.received.iter().map(|r| r.0).collect();
+    let ops: Vec<u8> = b.received.iter().map(|r| r.op).collect();
     assert_eq!(ops, [0x01, 0x06], "one GET, one ECHO");
     let noise = noise_h.borrow();
     let adapter = adapter_h.borrow();
