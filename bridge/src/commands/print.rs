@@ -45,11 +45,7 @@ pub fn execute(args: Box<PrintArgs>, config: &Config) -> Exit {
             .or(defaults.rom.as_deref())
             .unwrap_or("sinclair"),
     );
-    let read = match (args.ocr, args.read.as_deref()) {
-        (true, _) | (_, Some("ocr")) => ReadMode::Ocr,
-        (_, Some("exact+ocr")) => ReadMode::ExactThenOcr,
-        _ => ReadMode::Exact,
-    };
+    let read = read_mode(&args);
     let request = RunRequest {
         program: args.file.clone(),
         machine: MachineConfig {
@@ -84,15 +80,9 @@ pub fn execute(args: Box<PrintArgs>, config: &Config) -> Exit {
         read,
         link: None,
     };
-    let mut ocr = match read {
-        ReadMode::Exact => None,
-        _ => match Ocr::new() {
-            Ok(ocr) => Some(ocr),
-            Err(e) => {
-                error!("{e}");
-                return Exit::Environment;
-            }
-        },
+    let mut ocr = match open_ocr(read) {
+        Ok(ocr) => ocr,
+        Err(exit) => return exit,
     };
     let report = match run(&request, ocr.as_mut()) {
         Ok(report) => report,
@@ -151,6 +141,26 @@ pub fn execute(args: Box<PrintArgs>, config: &Config) -> Exit {
     } else {
         error!("{}: {stop}", args.file.display());
         Exit::Failed
+    }
+}
+
+/// `--ocr` / `--read`, for either machine.
+pub(super) fn read_mode(args: &PrintArgs) -> ReadMode {
+    match (args.ocr, args.read.as_deref()) {
+        (true, _) | (_, Some("ocr")) => ReadMode::Ocr,
+        (_, Some("exact+ocr")) => ReadMode::ExactThenOcr,
+        _ => ReadMode::Exact,
+    }
+}
+
+/// The OCR helper, when the read mode needs it.
+pub(super) fn open_ocr(read: ReadMode) -> Result<Option<Ocr>, Exit> {
+    match read {
+        ReadMode::Exact => Ok(None),
+        _ => Ocr::new().map(Some).map_err(|e| {
+            error!("{e}");
+            Exit::Environment
+        }),
     }
 }
 

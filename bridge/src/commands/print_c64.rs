@@ -7,7 +7,6 @@ use retromesh_harness::c64::run::JOB_IDLE_MS;
 use retromesh_harness::c64::{
     describe_end, run_c64, C64PrinterPort, C64Request, C64RunError, PrinterFont,
 };
-use retromesh_readback::{Ocr, ReadMode};
 use tracing::{error, info, warn};
 
 use crate::cli::PrintArgs;
@@ -19,11 +18,7 @@ pub fn execute(args: &PrintArgs, config: &Config) -> Exit {
         error!("--keys, --break and --save-snapshot are for the Spectrum; a C64 program runs until it returns or the budget ends");
         return Exit::Usage;
     }
-    let read = match (args.ocr, args.read.as_deref()) {
-        (true, _) | (_, Some("ocr")) => ReadMode::Ocr,
-        (_, Some("exact+ocr")) => ReadMode::ExactThenOcr,
-        _ => ReadMode::Exact,
-    };
+    let read = super::print::read_mode(args);
     let request = C64Request {
         program: args.file.clone(),
         entry: args.entry,
@@ -41,15 +36,9 @@ pub fn execute(args: &PrintArgs, config: &Config) -> Exit {
         read,
         job_idle_ms: JOB_IDLE_MS,
     };
-    let mut ocr = match read {
-        ReadMode::Exact => None,
-        _ => match Ocr::new() {
-            Ok(ocr) => Some(ocr),
-            Err(e) => {
-                error!("{e}");
-                return Exit::Environment;
-            }
-        },
+    let mut ocr = match super::print::open_ocr(read) {
+        Ok(ocr) => ocr,
+        Err(exit) => return exit,
     };
     let report = match run_c64(&request, ocr.as_mut()) {
         Ok(report) => report,
