@@ -41,7 +41,7 @@ CFG_VERSION:    .byte VER_MAJOR, VER_MINOR ; $C03C
 .if DRIVER = DRV_KERNAL
 CFG_SPEED:      .byte $08, $00          ; $C03E RS-232 control (1200 8N1), command (3-line)
 .elseif DRIVER = DRV_UP9600
-CFG_SPEED:      .byte 50, 0             ; $C03E CIA2 timer A (9600 bit/s)
+CFG_SPEED:      .byte 50, 0             ; $C03E CIA1 timer A, the send clock (9600 bit/s)
 .elseif DRIVER = DRV_SWIFTLINK
 CFG_SPEED:      .byte $1F, 0            ; $C03E ACIA control (rate 15, 8N1)
 .else

@@ -85,8 +85,8 @@ fn get(driver: Driver) {
     let ops: Vec<u8> = bridge.borrow().received.iter().map(|r| r.op).collect();
     assert_eq!(ops, [0x01, 0x01, 0x01]);
     // A clean line needs no NAK and no resend, and no byte may be lost on the way in: the
-    // SwiftLink and UP9600 drivers receive under interrupt (NMI from the 6551, IRQ from CIA1's
-    // SP) into a ring, so bytes arriving while the 6502 is busy are not overrun.
+    // SwiftLink and UP9600 drivers receive under NMI (from the 6551, from CIA2's SP) into a
+    // ring, so bytes arriving while the 6502 is busy are not overrun.
     let overruns = match driver {
         Driver::SwiftLink => c64.acia().expect("a SwiftLink").overruns,
         Driver::Up9600 => c64.up9600_overruns(),
@@ -211,11 +211,10 @@ fn no_bridge(driver: Driver) {
 }
 
 /// The vector a serial driver's receive interrupt comes through: $0318 (NMI) for the
-/// SwiftLink's 6551, $0314 (IRQ) for UP9600's CIA1 SP.
+/// SwiftLink's 6551 and for UP9600's CIA2 SP (the real UP9600 wiring).
 fn rx_vector(driver: Driver) -> u16 {
     match driver {
-        Driver::SwiftLink => 0x0318,
-        Driver::Up9600 => 0x0314,
+        Driver::SwiftLink | Driver::Up9600 => 0x0318,
         _ => unreachable!("only the SwiftLink and UP9600 drivers receive under interrupt"),
     }
 }
@@ -268,15 +267,16 @@ fn swiftlink_nmi_vector_hooked_until_close() {
 }
 
 #[test]
-fn up9600_irq_vector_hooked_until_close() {
+fn up9600_nmi_vector_hooked_until_close() {
     rx_vector_until_close(Driver::Up9600)
 }
 
 /// UP9600 with a running 60 Hz CIA1 timer A IRQ (the KERNAL's jiffy) and a handler in $0314
-/// that counts ticks before going on to the KERNAL's: every tick reaches it while the driver
-/// takes its SP bytes through the same IRQ, and nothing is overrun. Fails if the driver eats
-/// timer IRQs, calls the old handler for its own bytes (the jiffy clock would run fast), or
-/// loses bytes.
+/// that counts ticks before going on to the KERNAL's. CIA1 timer A becomes the send clock, so
+/// the driver moves the jiffy to CIA1 timer B (as the real UP9600 driver does); bytes come in
+/// under CIA2's NMI and never compete with the IRQ. Every tick still reaches the handler at
+/// its rate, and nothing is overrun. Fails if the driver loses the jiffy (or runs it at the
+/// shift clock's rate), eats timer IRQs, touches $0314, or loses bytes.
 #[test]
 fn up9600_timer_irq_still_reaches_the_old_handler() {
     const TICKS: u16 = 0x03F0;
@@ -308,8 +308,11 @@ fn up9600_timer_irq_still_reaches_the_old_handler() {
         "{ticks} ticks reached the old handler in {elapsed} cycles ({expected} expected)"
     );
     assert_eq!(c64.up9600_overruns(), 0, "no receive overrun");
+    assert_eq!(peek_word(&c64, 0x0314), HANDLER, "$0314 is not the driver's");
+    let nmi = peek_word(&c64, 0x0318);
+    assert!((0xC000..0xD000).contains(&nmi), "receive hooks $0318: ${nmi:04X}");
     call_ok(&mut c64, "close", entry::CLOSE, 0, 0, 0, 1.0);
-    assert_eq!(peek_word(&c64, 0x0314), HANDLER, "close puts $0314 back");
+    assert_eq!(peek_word(&c64, 0x0314), HANDLER, "$0314 untouched by close");
 }
 
 macro_rules! for_drivers {

@@ -21,11 +21,14 @@ pub trait SerialPeer {
 pub enum SerialPort {
     /// KERNAL RS-232, device 2 (trap KERNAL only), at the baud OPEN's control byte sets.
     Kernal,
-    /// UP9600: CIA2's SDR sends, CIA1's SDR receives. Bytes are bit-reversed between the
+    /// UP9600, wired as the real interface (Dallmann 1997, CCGMS): CIA1's SDR sends (SP1,
+    /// user port pin 5, clocked by CIA1 timer A), CIA2's SDR receives (SP2, pin 7) and sets
+    /// CIA2 ICR bit 3, which raises NMI when unmasked. Bytes are bit-reversed between the
     /// register and the wire because the CIA shifts MSB first while RS-232 sends LSB first:
-    /// the peer gets `v.reverse_bits()` for a write of `v` to $DD0C, and a byte `b` from the
-    /// peer reads back from $DC0C as `b.reverse_bits()` (the UP9600 driver's reverse table).
-    /// Receive is paced at 9600 baud; send is paced by CIA2 timer A.
+    /// the peer gets `v.reverse_bits()` for a write of `v` to $DC0C, and a byte `b` from the
+    /// peer reads back from $DD0C as `b.reverse_bits()` (the UP9600 driver's reverse table).
+    /// Byte level: the FLAG2 start-bit edge, CIA2 timer B and its PB7 → CNT2 clock are not
+    /// modelled. Receive is paced at 9600 baud; send is paced by CIA1 timer A.
     Up9600,
     /// SwiftLink: a 6551 ACIA at $DE00 (needs `C64Config::swiftlink`).
     SwiftLink,

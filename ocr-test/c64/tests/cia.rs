@@ -213,30 +213,32 @@ wait:   lda $DC0D
 
 const UP9600_SEND: &str = "
         lda #$7F
+        sta $DC0D
         sta $DD0D
+        lda $DC0D
         lda $DD0D
-        lda #50        ; timer A: 51 cycles an underflow
-        sta $DD04
+        lda #50        ; CIA1 timer A: 51 cycles an underflow
+        sta $DC04
         lda #0
-        sta $DD05
+        sta $DC05
         lda #$51       ; start, continuous, force load, serial port out
-        sta $DD0E
+        sta $DC0E
         ldx #0
 next:   lda msg,x
-        sta $DD0C
-wait:   lda $DD0D
+        sta $DC0C
+wait:   lda $DC0D
         and #$08
         beq wait
         inx
         cpx #4
         bne next
-        ; receive 3 bytes in CIA1's SDR
-        lda $DC0D
+        ; receive 3 bytes in CIA2's SDR (NMI masked: polled here)
+        lda $DD0D
         ldx #0
-rx:     lda $DC0D
+rx:     lda $DD0D
         and #$08
         beq rx
-        lda $DC0C
+        lda $DD0C
         sta $C200,x
         inx
         cpx #3
@@ -246,7 +248,7 @@ msg:    .byte $01, $80, $F0, $55
 ";
 
 #[test]
-fn up9600_sends_through_cia2_sdr_and_receives_in_cia1_sdr() {
+fn up9600_sends_through_cia1_sdr_and_receives_in_cia2_sdr() {
     let mut c64 = machine_with(UP9600_SEND, C64Config::default());
     let (peer, log) = script_peer(&[0x41, 0x0D, 0xC3], 4);
     c64.attach_serial(SerialPort::Up9600, peer);
@@ -266,5 +268,62 @@ fn up9600_sends_through_cia2_sdr_and_receives_in_cia1_sdr() {
     );
     // 4 bytes x 16 underflows x 51 cycles to send, then 3 bytes at 9600 baud to receive.
     assert!(c64.cycles() - start >= 4 * 16 * 51 + 3 * 1026);
+    assert_eq!(c64.up9600_overruns(), 0);
+}
+
+const UP9600_NMI: &str = "
+        lda #$7F
+        sta $DC0D
+        sta $DD0D
+        lda $DC0D
+        lda $DD0D
+        lda #0
+        sta $C300      ; bytes taken by the NMI handler
+        lda #<nmi
+        sta $0318
+        lda #>nmi
+        sta $0319
+        lda #$88       ; CIA2: SP interrupt on (NMI)
+        sta $DD0D
+        lda #50        ; CIA1 timer A: 51 cycles an underflow
+        sta $DC04
+        lda #0
+        sta $DC05
+        lda #$51       ; start, continuous, force load, serial port out
+        sta $DC0E
+        lda #$82       ; a byte out makes the peer answer
+        sta $DC0C
+wait:   lda $C300      ; main code only watches memory
+        cmp #3
+        bne wait
+        lda #$08
+        sta $DD0D
+        rts
+nmi:    pha
+        txa
+        pha
+        lda $DD0D
+        and #$08
+        beq done
+        ldx $C300
+        lda $DD0C
+        sta $C200,x
+        inc $C300
+done:   pla
+        tax
+        pla
+        rti
+";
+
+#[test]
+fn up9600_receive_raises_nmi_through_0318() {
+    let mut c64 = machine_with(UP9600_NMI, C64Config::default());
+    let (peer, log) = script_peer(&[0x41, 0x0D, 0xC3], 1);
+    c64.attach_serial(SerialPort::Up9600, peer);
+    run_to_return(&mut c64, 200_000);
+    let sent: Vec<u8> = log.borrow().received.iter().map(|r| r.0).collect();
+    assert_eq!(sent, vec![0x41]);
+    let got: Vec<u8> = (0..3).map(|i| c64.peek(0xC200 + i)).collect();
+    assert_eq!(got, [0x41u8, 0x0D, 0xC3].map(u8::reverse_bits));
     assert_eq!(c64.up9600_overruns(), 0);
 }

@@ -259,7 +259,7 @@ impl C64 {
     fn serial_active(&self) -> bool {
         self.cpu.memory.acia.is_some()
             || self.lines.iter().any(|l| l.peer.is_some())
-            || self.cpu.memory.cia2.sdr_output()
+            || self.cpu.memory.cia1.sdr_output()
     }
 
     /// Clocks the CIAs and steps the user-port device.
@@ -348,8 +348,8 @@ impl C64 {
         self.cpu.memory.acia.as_ref()
     }
 
-    /// Received bytes that overwrote an unread byte in CIA1's SDR (UP9600 overruns).
+    /// Received bytes that overwrote an unread byte in CIA2's SDR (UP9600 overruns).
     pub fn up9600_overruns(&self) -> u64 {
-        self.cpu.memory.cia1.sdr_overruns
+        self.cpu.memory.cia2.sdr_overruns
     }
 }

@@ -46,13 +46,16 @@ impl C64 {
     fn service_up9600(&mut self, now: u64) {
         let bus = &mut self.cpu.memory;
         let line = &mut self.lines[UP9600];
-        if !bus.cia2.shifted_out.is_empty() {
+        // Real UP9600 wiring: CIA1's SDR sends (SP1, clocked by CIA1 timer A), CIA2's SDR
+        // receives (SP2, clocked through PB7 → CNT2) and raises NMI. Byte level: the FLAG2 start
+        // bit, timer B and PB7 are not modelled; a byte lands whole in $DD0C.
+        if !bus.cia1.shifted_out.is_empty() {
             // The CIA shifts MSB first; RS-232 is LSB first.
             line.sent
-                .extend(bus.cia2.shifted_out.drain(..).map(u8::reverse_bits));
+                .extend(bus.cia1.shifted_out.drain(..).map(u8::reverse_bits));
         }
         if let Some(b) = line.receive(now) {
-            bus.cia1.receive_serial(b.reverse_bits());
+            bus.cia2.receive_serial(b.reverse_bits());
         }
     }
 
