@@ -106,13 +106,19 @@ fn main() -> ExitCode {
         }
         Command::Wireviz { out } => {
             if let Err(e) = std::fs::create_dir_all(&out) {
-                eprintln!("error: cannot create {}: {e}; pick a writable --out directory", out.display());
+                eprintln!(
+                    "error: cannot create {}: {e}; pick a writable --out directory",
+                    out.display()
+                );
                 return ExitCode::from(2);
             }
             for (stem, yaml) in wireviz_all(&map) {
                 let file = out.join(format!("{stem}.yml"));
                 if let Err(e) = std::fs::write(&file, yaml) {
-                    eprintln!("error: cannot write {}: {e}; pick a writable --out directory", file.display());
+                    eprintln!(
+                        "error: cannot write {}: {e}; pick a writable --out directory",
+                        file.display()
+                    );
                     return ExitCode::from(2);
                 }
                 println!("{}", file.display());
@@ -121,10 +127,14 @@ fn main() -> ExitCode {
         Command::Bom { board } => {
             if let Some(b) = &board {
                 if !map.variants.iter().any(|v| &v.board == b) {
-                    let mut boards: Vec<&str> = map.variants.iter().map(|v| v.board.as_str()).collect();
+                    let mut boards: Vec<&str> =
+                        map.variants.iter().map(|v| v.board.as_str()).collect();
                     boards.sort_unstable();
                     boards.dedup();
-                    eprintln!("error: no board '{b}' in the pin map; boards: {}", boards.join(", "));
+                    eprintln!(
+                        "error: no board '{b}' in the pin map; boards: {}",
+                        boards.join(", ")
+                    );
                     return ExitCode::from(2);
                 }
             }

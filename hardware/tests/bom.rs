@@ -19,7 +19,11 @@ fn bom_sums_each_part_once_per_board() {
     let md = bom_markdown(&lines);
     assert!(md.starts_with("| part | qty |"), "{md}");
     for l in &lines {
-        assert!(md.contains(&format!("| {} | {} |", l.part, l.qty)), "markdown lacks {}", l.part);
+        assert!(
+            md.contains(&format!("| {} | {} |", l.part, l.qty)),
+            "markdown lacks {}",
+            l.part
+        );
     }
 }
 
@@ -28,5 +32,15 @@ fn bom_for_one_board_counts_only_its_parts() {
     let map = common::real_map();
     let lines = bom(&map, Some("c64-parallel"));
     let parts: Vec<(&str, u32)> = lines.iter().map(|l| (l.part.as_str(), l.qty)).collect();
-    assert_eq!(parts, vec![("74LVC245", 2), ("74LVC07", 1), ("PICO", 1), ("C64-USERPORT-EDGE", 1), ("JUMPER-3", 1), ("C-100N", 3)]);
+    assert_eq!(
+        parts,
+        vec![
+            ("74LVC245", 2),
+            ("74LVC07", 1),
+            ("PICO", 1),
+            ("C64-USERPORT-EDGE", 1),
+            ("JUMPER-3", 1),
+            ("C-100N", 3)
+        ]
+    );
 }

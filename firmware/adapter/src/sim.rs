@@ -196,7 +196,7 @@ impl UserPortWiring {
         }
     }
 
-    /// Applies what the C64 drives (contract A's `UserPortOut` fields) to the wires. Call it
+    /// Applies what the C64 drives (retromesh-c64's `UserPortOut` fields) to the wires. Call it
     /// before the link's `poll`, once per emulator step.
     pub fn from_c64(&self, pb: u8, pb_ddr: u8, pa2: bool, pc2_low: bool) {
         if self.dir_follows_pa2 {
@@ -215,7 +215,7 @@ impl UserPortWiring {
         self.pc2.set(!pc2_low);
     }
 
-    /// What the C64 sees (contract A's `UserPortIn`): `(pb, flag2_low)`; PB is 0xFF (pulled
+    /// What the C64 sees (retromesh-c64's `UserPortIn`): `(pb, flag2_low)`; PB is 0xFF (pulled
     /// up) unless the 245 passes the adapter's data toward the C64.
     pub fn to_c64(&self) -> (u8, bool) {
         let pb = match (self.dir.get(), self.bus.driven()) {
@@ -226,7 +226,7 @@ impl UserPortWiring {
     }
 }
 
-/// A geoCable-style Centronics printer on the C64 user port (contract C): PB0-PB7 are D0-D7,
+/// A geoCable-style Centronics printer on the C64 user port: PB0-PB7 are D0-D7,
 /// PA2 is /STROBE, BUSY drives /FLAG2 (BUSY falling is the C64's FLAG edge), /ACK is not
 /// wired to the C64. Keep clones in a
 /// [`CentronicsCapture`](crate::centronics::CentronicsCapture).
@@ -248,7 +248,7 @@ impl GeoCableWiring {
         Self::default()
     }
 
-    /// Applies what the C64 drives (contract A's `UserPortOut`: `pb`, `pb_ddr`, `pa2`).
+    /// Applies what the C64 drives (retromesh-c64's `UserPortOut`: `pb`, `pb_ddr`, `pa2`).
     pub fn from_c64(&self, pb: u8, pb_ddr: u8, pa2: bool) {
         self.data.set_external(pb, pb_ddr);
         self.strobe.set(pa2);

@@ -1,5 +1,5 @@
 //! The parallel link driver on virtual pins, against a C64 modelled at the user-port level:
-//! one step per 2 µs "instruction", the way contract A's `UserPortDevice::step` is called.
+//! one step per 2 µs "instruction", the way retromesh-c64's `UserPortDevice::step` is called.
 
 use embedded_hal::digital::OutputPin;
 use proptest::prelude::*;
@@ -61,7 +61,7 @@ impl<Dir: OutputPin> Rig<Dir> {
         }
     }
 
-    /// One instruction; returns what a read of $DD01 in it gives. As in contract A, the
+    /// One instruction; returns what a read of $DD01 in it gives. As in retromesh-c64, the
     /// device sees the instruction's /PC2 after it ran.
     fn step(&mut self, pc2_low: bool) -> u8 {
         let read = (self.pb & self.ddr) | (self.w.to_c64().0 & !self.ddr);

@@ -1,4 +1,4 @@
-; Parallel driver: the retromesh adapter on the user port, WiC64-style (contract B). The C64
+; Parallel driver: the retromesh adapter on the user port, WiC64-style. The C64
 ; is master: PB0-7 data ($DD01), /PC2 pulses on every CPU access of $DD01, /FLAG2 from the
 ; adapter sets CIA2 ICR bit 4 (polled at $DD0D; reading clears it), PA2 = direction (high =
 ; C64 -> adapter).

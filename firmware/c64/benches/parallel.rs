@@ -22,12 +22,23 @@ const GETS: usize = 10;
 /// Emulated cycles for `GETS` GETs of a `BODY`-byte answer after init.
 fn run_gets() -> (u64, u64) {
     let body = text_body(BODY);
-    let (mut c64, _bridge, _) = wired(Driver::Parallel, FrameBridge::default().answer("bench/body", 200, &body));
+    let (mut c64, _bridge, _) = wired(
+        Driver::Parallel,
+        FrameBridge::default().answer("bench/body", 200, &body),
+    );
     call_ok(&mut c64, "init", entry::INIT, 0, 0, 0, 5.0);
     poke_bytes(&mut c64, ARGS, b"bench/body");
     let start = c64.cycles();
     for _ in 0..GETS {
-        let c = call_ok(&mut c64, "get", entry::GET, 10, ARGS as u8, (ARGS >> 8) as u8, 10.0);
+        let c = call_ok(
+            &mut c64,
+            "get",
+            entry::GET,
+            10,
+            ARGS as u8,
+            (ARGS >> 8) as u8,
+            10.0,
+        );
         assert_eq!(c.xy(), 200);
         assert_eq!(peek_word(&c64, mem::V_BODY_LEN) as usize, BODY);
     }

@@ -38,7 +38,7 @@ pub enum Driver {
     Up9600,
     /// A SwiftLink cartridge: 6551 ACIA at $DE00.
     SwiftLink,
-    /// The retromesh adapter on the user port, WiC64-style parallel (contract B).
+    /// The retromesh adapter on the user port, WiC64-style parallel.
     Parallel,
 }
 
@@ -187,8 +187,14 @@ mod tests {
         for d in Driver::ALL {
             let p = prg(d);
             assert_eq!(u16::from_le_bytes([p[0], p[1]]), LOAD_ADDRESS, "{d:?}");
-            assert!(LOAD_ADDRESS as usize + p.len() - 2 <= CODE_LIMIT as usize, "{d:?}");
-            assert_eq!(p[2 + (config::DRIVER - LOAD_ADDRESS) as usize], d.build_value());
+            assert!(
+                LOAD_ADDRESS as usize + p.len() - 2 <= CODE_LIMIT as usize,
+                "{d:?}"
+            );
+            assert_eq!(
+                p[2 + (config::DRIVER - LOAD_ADDRESS) as usize],
+                d.build_value()
+            );
             assert_eq!(p[2 + (config::MACHINE - LOAD_ADDRESS) as usize], MACHINE_ID);
         }
     }
@@ -197,7 +203,11 @@ mod tests {
     fn jump_table_points_at_the_entries() {
         for d in Driver::ALL {
             let p = &prg(d)[2..];
-            for (addr, name) in [(entry::INIT, "e_init"), (entry::CLOSE, "e_close"), (entry::GET, "e_get")] {
+            for (addr, name) in [
+                (entry::INIT, "e_init"),
+                (entry::CLOSE, "e_close"),
+                (entry::GET, "e_get"),
+            ] {
                 let i = (addr - LOAD_ADDRESS) as usize;
                 assert_eq!(p[i], 0x4C, "JMP at {addr:#06X}");
                 let target = u16::from_le_bytes([p[i + 1], p[i + 2]]);

@@ -7,8 +7,8 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::adapter_link::AdapterLink;
-use common::real_bridge::{serve_text, spawn_session};
 use common::asm::{get_program, PROGRAM};
+use common::real_bridge::{serve_text, spawn_session};
 use common::*;
 use retromesh_c64_client::{entry, mem, Driver, PAL_CLOCK_HZ};
 use retromesh_link::profile::Charset;
@@ -41,14 +41,29 @@ fn c64_fetches_from_a_local_service_through_adapter_and_bridge() {
     // what a C64 in lower/upper case mode holds for "weather/today"
     let target = to_micro("weather/today", Charset::Petscii).bytes;
     poke_bytes(&mut c64, ARGS, &target);
-    let c = call_ok(&mut c64, "get", entry::GET, 13, ARGS as u8, (ARGS >> 8) as u8, 20.0);
+    let c = call_ok(
+        &mut c64,
+        "get",
+        entry::GET,
+        13,
+        ARGS as u8,
+        (ARGS >> 8) as u8,
+        20.0,
+    );
     assert_eq!(c.xy(), 200);
     let len = peek_word(&c64, mem::V_BODY_LEN) as usize;
     let body = peek_bytes(&c64, mem::BODY_BUF, len);
-    assert_eq!(body, to_micro(WEATHER, Charset::Petscii).bytes, "PETSCII, byte for byte");
+    assert_eq!(
+        body,
+        to_micro(WEATHER, Charset::Petscii).bytes,
+        "PETSCII, byte for byte"
+    );
     assert_eq!(from_micro(&body, Charset::Petscii), WEATHER);
     match micro.state() {
-        LinkState::Up { mode: Mode::Frame, hello: Some(h) } => {
+        LinkState::Up {
+            mode: Mode::Frame,
+            hello: Some(h),
+        } => {
             assert_eq!(h.machine, MachineId::C64, "{h:?}");
         }
         other => panic!("the session should be up in frame mode after a C64 HELLO: {other:?}"),
@@ -69,13 +84,32 @@ fn c64_fetches_from_a_local_service_through_adapter_and_bridge() {
     let command = to_micro("GET 1541/today", Charset::Petscii).bytes;
     poke_bytes(&mut c64, PROGRAM, &get_program(&command, false));
     call_ok(&mut c64, "basic", PROGRAM, 0, 0, 0, 20.0);
-    let end = (0x5000u16..0x6000).find(|&a| peek_bytes(&c64, a, 3) == b"\r.\r").expect("an answer block");
-    let answer = from_micro(&peek_bytes(&c64, 0x5000, (end + 3 - 0x5000) as usize), Charset::Petscii);
+    let end = (0x5000u16..0x6000)
+        .find(|&a| peek_bytes(&c64, a, 3) == b"\r.\r")
+        .expect("an answer block");
+    let answer = from_micro(
+        &peek_bytes(&c64, 0x5000, (end + 3 - 0x5000) as usize),
+        Charset::Petscii,
+    );
     let lines: Vec<&str> = answer.split('\n').collect(); // from_micro turns CR into \n
     assert!(lines[0].starts_with("200"), "status line first: {answer:?}");
-    assert_eq!(lines[1..lines.len() - 2].join(" "), WEATHER, "wrapped to 40 columns: {answer:?}");
+    assert_eq!(
+        lines[1..lines.len() - 2].join(" "),
+        WEATHER,
+        "wrapped to 40 columns: {answer:?}"
+    );
     assert!(lines[1..].iter().all(|l| l.len() <= 40));
-    assert!(matches!(micro.state(), LinkState::Up { mode: Mode::Line, .. }), "{:?}", micro.state());
+    assert!(
+        matches!(
+            micro.state(),
+            LinkState::Up {
+                mode: Mode::Line,
+                ..
+            }
+        ),
+        "{:?}",
+        micro.state()
+    );
     assert_eq!(adapter_h.borrow().contentions(), 0);
     assert!(adapter_h.borrow().stats().responses > 0);
 }

@@ -15,7 +15,11 @@ fn get_weather(driver: Driver, read_with_getin: bool) {
     let bridge = LineBridge {
         answers: vec![(
             "GET weather/today".into(),
-            vec!["200 OK".into(), "SUNNY, 21 C, LIGHT WIND".into(), "..LEADING DOT".into()],
+            vec![
+                "200 OK".into(),
+                "SUNNY, 21 C, LIGHT WIND".into(),
+                "..LEADING DOT".into(),
+            ],
         )],
         ..Default::default()
     };
@@ -24,7 +28,11 @@ fn get_weather(driver: Driver, read_with_getin: bool) {
     let vectors_before = peek_bytes(&c64, 0x031A, 18);
     assert_eq!(c64.peek(config::DEVICE), 7);
     call_ok(&mut c64, "open", entry::OPEN, 0, 0, 0, 1.0);
-    assert_ne!(peek_bytes(&c64, 0x031A, 18), vectors_before, "vectors hooked");
+    assert_ne!(
+        peek_bytes(&c64, 0x031A, 18),
+        vectors_before,
+        "vectors hooked"
+    );
     assert_eq!(c64.peek(0x0328), vectors_before[14], "ISTOP left alone");
     let code = get_program(b"GET weather\x93/today", read_with_getin);
     poke_bytes(&mut c64, PROGRAM, &code);
@@ -35,12 +43,27 @@ fn get_weather(driver: Driver, read_with_getin: bool) {
         String::from_utf8_lossy(&peek_bytes(&c64, 0x5000, want.len())),
         String::from_utf8_lossy(want)
     );
-    assert_eq!(bridge.borrow().lines, ["GET weather/today"], "one clean command line");
-    assert_eq!(c64.screen_output(), b"OK", "the screen still works through the hooked vectors");
+    assert_eq!(
+        bridge.borrow().lines,
+        ["GET weather/today"],
+        "one clean command line"
+    );
+    assert_eq!(
+        c64.screen_output(),
+        b"OK",
+        "the screen still works through the hooked vectors"
+    );
     let chrout = peek_word(&c64, 0x0326);
-    assert!((0xC000..0xD000).contains(&chrout), "CHROUT hooked until close: {chrout:#06X}");
+    assert!(
+        (0xC000..0xD000).contains(&chrout),
+        "CHROUT hooked until close: {chrout:#06X}"
+    );
     call_ok(&mut c64, "close", entry::CLOSE, 0, 0, 0, 1.0);
-    assert_eq!(peek_bytes(&c64, 0x031A, 18), vectors_before, "vectors back as found");
+    assert_eq!(
+        peek_bytes(&c64, 0x031A, 18),
+        vectors_before,
+        "vectors back as found"
+    );
 }
 
 macro_rules! for_drivers {
@@ -102,6 +125,13 @@ fn device_number_is_configurable() {
     call_ok(&mut c64, "program", PROGRAM, 0, 0, 0, 1.0);
     // let the line carry it: getbyte waits up to 50 ms for the answer's first byte
     let c = call_ok(&mut c64, "getbyte", entry::GETBYTE, 0, 50, 0, 1.0);
-    assert_eq!(c.a, b'4', "the bridge answered 400 (TIME is not in its list)");
-    assert_eq!(bridge.borrow().lines, ["TIME"], "file 1 on device 5 is the bridge");
+    assert_eq!(
+        c.a, b'4',
+        "the bridge answered 400 (TIME is not in its list)"
+    );
+    assert_eq!(
+        bridge.borrow().lines,
+        ["TIME"],
+        "file 1 on device 5 is the bridge"
+    );
 }

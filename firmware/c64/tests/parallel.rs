@@ -43,9 +43,16 @@ impl<D: UserPortDevice> UserPortDevice for Unplugged<D> {
             }
         }
         if (self.at_cycles..self.until_cycles).contains(&now) {
-            let quiet = UserPortOut { pc2_low: false, pa2: true, ..*out };
+            let quiet = UserPortOut {
+                pc2_low: false,
+                pa2: true,
+                ..*out
+            };
             self.inner.step(now, &quiet);
-            UserPortIn { pb: 0xFF, flag2_low: false }
+            UserPortIn {
+                pb: 0xFF,
+                flag2_low: false,
+            }
         } else {
             self.inner.step(now, out)
         }
@@ -160,31 +167,76 @@ fn adapter_stops_answering_mid_transfer() {
     port_h.borrow_mut().after_strobes = Some((100, 3 * PAL_CLOCK_HZ));
     let data = awkward_bytes(240);
     poke_bytes(&mut c64, ARGS, &data);
-    let c = call(&mut c64, "echo", entry::ECHO, 240, ARGS as u8, (ARGS >> 8) as u8, 10.0);
+    let c = call(
+        &mut c64,
+        "echo",
+        entry::ECHO,
+        240,
+        ARGS as u8,
+        (ARGS >> 8) as u8,
+        10.0,
+    );
     assert!(!c.ok, "the ECHO cannot succeed with the adapter gone");
-    assert_eq!(c.a, error::PORT, "the driver names the port, not the bridge");
+    assert_eq!(
+        c.a,
+        error::PORT,
+        "the driver names the port, not the bridge"
+    );
     assert_eq!(c64.peek(mem::V_ERR), error::PORT);
-    assert!(c.secs() < 3.0, "gave up in {:.2} s: bounded, before the adapter came back", c.secs());
+    assert!(
+        c.secs() < 3.0,
+        "gave up in {:.2} s: bounded, before the adapter came back",
+        c.secs()
+    );
     assert!(c64.peek(mem::V_PFAILS) >= 10, "a failed exchange per try");
     let plug_at = port_h.borrow().until_cycles;
     assert!(plug_at > c64.cycles(), "the cable was cut during the ECHO");
     let out = port_h.borrow().last.expect("the port saw the C64");
-    assert!(out.pa2 && out.pb_ddr == 0xFF, "bus left idle (PA2 high, DDR B out): {out:?}");
+    assert!(
+        out.pa2 && out.pb_ddr == 0xFF,
+        "bus left idle (PA2 high, DDR B out): {out:?}"
+    );
     // back on line: a fresh init and the same ECHO go through
     while c64.cycles() < plug_at {
         // wait on the line: getbyte gives up with error 7 (port) while the adapter is away
         let c = call(&mut c64, "getbyte", entry::GETBYTE, 0, 0xE8, 0x03, 5.0);
-        assert!(!c.ok && c.a == error::PORT, "nothing to get from a silent port: {c:?}");
+        assert!(
+            !c.ok && c.a == error::PORT,
+            "nothing to get from a silent port: {c:?}"
+        );
     }
     call_ok(&mut c64, "init again", entry::INIT, 0, 0, 0, 5.0);
-    let c = call_ok(&mut c64, "echo again", entry::ECHO, 240, ARGS as u8, (ARGS >> 8) as u8, 5.0);
+    let c = call_ok(
+        &mut c64,
+        "echo again",
+        entry::ECHO,
+        240,
+        ARGS as u8,
+        (ARGS >> 8) as u8,
+        5.0,
+    );
     assert_eq!(c.xy(), 0);
     assert_eq!(peek_bytes(&c64, mem::BODY_BUF, 240), data);
     let stats = adapter_h.borrow().stats();
-    assert_eq!(stats.request_timeouts, 1, "the half request was dropped: {stats:?}");
-    assert_eq!(adapter_h.borrow().contentions(), 0, "nobody fought over the bus");
-    let echoes = bridge_h.borrow().received.iter().filter(|r| r.op == 0x06).count();
-    assert_eq!(echoes, 1, "the ECHO reached the bridge once, after the outage");
+    assert_eq!(
+        stats.request_timeouts, 1,
+        "the half request was dropped: {stats:?}"
+    );
+    assert_eq!(
+        adapter_h.borrow().contentions(),
+        0,
+        "nobody fought over the bus"
+    );
+    let echoes = bridge_h
+        .borrow()
+        .received
+        .iter()
+        .filter(|r| r.op == 0x06)
+        .count();
+    assert_eq!(
+        echoes, 1,
+        "the ECHO reached the bridge once, after the outage"
+    );
 }
 
 /// What a noisy GET and ECHO left behind.
@@ -200,19 +252,36 @@ struct NoiseRun {
 /// each reaching the bridge once.
 fn noisy_get_and_echo(flag2_every: u64, pc2_every: u64) -> NoiseRun {
     let weather = text_body(600);
-    let (bridge, bridge_h) = Shared::new(FrameBridge::default().answer("weather/today", 200, &weather));
+    let (bridge, bridge_h) =
+        Shared::new(FrameBridge::default().answer("weather/today", 200, &weather));
     let (adapter, adapter_h) = Shared::new(AdapterLink::new(Box::new(bridge)));
     let (noisy, noise_h) = Shared::new(StrobeNoise::new(adapter, flag2_every, pc2_every));
     let mut c64 = c64_on(Box::new(noisy));
     call_ok(&mut c64, "init", entry::INIT, 0, 0, 0, 60.0);
     poke_bytes(&mut c64, ARGS, b"weather/today");
-    let c = call_ok(&mut c64, "get", entry::GET, 13, ARGS as u8, (ARGS >> 8) as u8, 60.0);
+    let c = call_ok(
+        &mut c64,
+        "get",
+        entry::GET,
+        13,
+        ARGS as u8,
+        (ARGS >> 8) as u8,
+        60.0,
+    );
     assert_eq!(c.xy(), 200);
     assert_eq!(peek_word(&c64, mem::V_BODY_LEN), 600);
     assert_eq!(peek_bytes(&c64, mem::BODY_BUF, 600), weather);
     let data = awkward_bytes(200);
     poke_bytes(&mut c64, ARGS, &data);
-    call_ok(&mut c64, "echo", entry::ECHO, 200, ARGS as u8, (ARGS >> 8) as u8, 60.0);
+    call_ok(
+        &mut c64,
+        "echo",
+        entry::ECHO,
+        200,
+        ARGS as u8,
+        (ARGS >> 8) as u8,
+        60.0,
+    );
     assert_eq!(peek_bytes(&c64, mem::BODY_BUF, 200), data);
     let b = bridge_h.borrow();
     let ops: Vec<u8> = b.received.iter().map(|r| r.op).collect();
@@ -256,13 +325,24 @@ fn noise_on_the_strobe_lines() {
     let (flag2, pc2) = run.noise;
     assert!(flag2 > 10, "stray /FLAG2 pulses: {flag2}");
     assert!(pc2 > 3, "stray /PC2 strobes: {pc2}");
-    assert!(run.c64.peek(mem::V_NAKS) >= 1, "the C64 NAKed the damaged frames");
-    assert!(run.bridge.retransmits >= 1, "and the bridge sent them again: {:?}", run.bridge);
+    assert!(
+        run.c64.peek(mem::V_NAKS) >= 1,
+        "the C64 NAKed the damaged frames"
+    );
+    assert!(
+        run.bridge.retransmits >= 1,
+        "and the bridge sent them again: {:?}",
+        run.bridge
+    );
     // One byte short, the C64 waits for a /FLAG2 the adapter will not send: it either gives
     // the exchange up after ~20 ms (V_PFAILS) or, when a stray /FLAG2 comes first, reads the
     // released bus, a strobe the idle adapter counts as stray.
     let short_ends = u32::from(run.c64.peek(mem::V_PFAILS)) + run.link.stray_strobes;
-    assert!(short_ends >= pc2, "every short response ended: {:?}", run.link);
+    assert!(
+        short_ends >= pc2,
+        "every short response ended: {:?}",
+        run.link
+    );
     assert!(run.link.responses > 10, "{:?}", run.link);
     assert_eq!(run.contentions, 0, "no bus contention from the noise");
 }

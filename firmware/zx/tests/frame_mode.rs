@@ -226,11 +226,19 @@ fn screen_while_waiting(driver: Driver) {
     });
     let (m, outcome) = run_stub(driver, &stub, &pattern, &mut bridge, 60.0);
     assert_eq!(exit_code(&outcome, "screen"), 0, "{:?}", bridge.replies);
-    assert_eq!(bridge.replies.len(), 2, "the screen, then the request's reply");
+    assert_eq!(
+        bridge.replies.len(),
+        2,
+        "the screen, then the request's reply"
+    );
     let screen = &bridge.replies[0];
     assert_eq!((screen.id, screen.status), (1, 200));
     assert_eq!(screen.body.len(), 6912);
-    assert_eq!(&screen.body[..512], &pattern[..], "the bytes poked into the bitmap");
+    assert_eq!(
+        &screen.body[..512],
+        &pattern[..],
+        "the bytes poked into the bitmap"
+    );
     assert_eq!(screen.body, peek_bytes(&m, 0x4000, 6912));
     assert_eq!(bridge.replies[1].id, 2, "the REQUEST after the SCREEN");
     assert_eq!(peek_word(&m, R), 1, "the request's body arrived");

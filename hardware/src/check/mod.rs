@@ -28,7 +28,10 @@ pub fn check(map: &PinMap) -> Vec<Problem> {
     for part in &map.parts {
         for need in &part.needs {
             if map.part(&need.part).is_none() {
-                out.push(Problem::UnknownNeed { part: part.id.clone(), needs: need.part.clone() });
+                out.push(Problem::UnknownNeed {
+                    part: part.id.clone(),
+                    needs: need.part.clone(),
+                });
             }
         }
     }
@@ -39,11 +42,18 @@ pub fn check(map: &PinMap) -> Vec<Problem> {
     out
 }
 
-fn duplicates<'a>(what: &'static str, ids: impl Iterator<Item = &'a String>, out: &mut Vec<Problem>) {
+fn duplicates<'a>(
+    what: &'static str,
+    ids: impl Iterator<Item = &'a String>,
+    out: &mut Vec<Problem>,
+) {
     let mut seen = HashMap::new();
     for id in ids {
         if seen.insert(id, ()).is_some() {
-            out.push(Problem::DuplicateId { what, id: id.clone() });
+            out.push(Problem::DuplicateId {
+                what,
+                id: id.clone(),
+            });
         }
     }
 }
@@ -79,14 +89,21 @@ pub fn transceiver_flow(conn: Option<&Connector>, placed: &PartRef) -> Result<Fl
         Some("b-to-a") => Ok(Flow::ToMicro),
         Some(d) => match d.strip_prefix("follows:") {
             Some(pin) if conn.is_none_or(|c| c.pin(pin).is_some()) => Ok(Flow::Both),
-            Some(pin) => Err(format!("dir = \"{d}\", but '{pin}' is not a pin of the connector")),
+            Some(pin) => Err(format!(
+                "dir = \"{d}\", but '{pin}' is not a pin of the connector"
+            )),
             None => Err(format!("dir = \"{d}\"")),
         },
     }
 }
 
 /// The flow of channel `channel` of placed part `placed`, when both are sound.
-pub fn channel_flow(map: &PinMap, conn: Option<&Connector>, placed: &PartRef, channel: &str) -> Option<Flow> {
+pub fn channel_flow(
+    map: &PinMap,
+    conn: Option<&Connector>,
+    placed: &PartRef,
+    channel: &str,
+) -> Option<Flow> {
     let part = map.part(&placed.part)?;
     let ch = part.channels.iter().find(|c| c.name == channel)?;
     match ch.dir {
@@ -102,7 +119,12 @@ fn check_variant(map: &PinMap, v: &Variant, out: &mut Vec<Problem>) {
         out.push(Problem::UnknownConnector {
             variant: v.id.clone(),
             connector: v.connector.clone(),
-            known: map.connectors.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", "),
+            known: map
+                .connectors
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         });
     }
     for placed in &v.parts {
@@ -112,7 +134,12 @@ fn check_variant(map: &PinMap, v: &Variant, out: &mut Vec<Problem>) {
                 reference: placed.reference.clone(),
                 part: placed.part.clone(),
             }),
-            Some(part) if part.channels.iter().any(|c| c.dir == ChannelDir::SetByDirPin) => {
+            Some(part)
+                if part
+                    .channels
+                    .iter()
+                    .any(|c| c.dir == ChannelDir::SetByDirPin) =>
+            {
                 if let Err(problem) = transceiver_flow(conn, placed) {
                     out.push(Problem::BadDirSetting {
                         variant: v.id.clone(),
@@ -146,7 +173,11 @@ fn check_variant(map: &PinMap, v: &Variant, out: &mut Vec<Problem>) {
                 if let Endpoint::Gpio(n) = e {
                     uses_gpio = true;
                     if !rp2040::on_pico_header(*n) {
-                        out.push(Problem::GpioNotOnPico { variant: v.id.clone(), signal: signal.into(), gpio: *n });
+                        out.push(Problem::GpioNotOnPico {
+                            variant: v.id.clone(),
+                            signal: signal.into(),
+                            gpio: *n,
+                        });
                     }
                 } else {
                     uses_cable = true;
@@ -184,7 +215,15 @@ fn check_variant(map: &PinMap, v: &Variant, out: &mut Vec<Problem>) {
         }
         if let (Some(c), Some(e)) = (conn, &endpoint) {
             if let Some(cpin) = c.pin(&w.pin) {
-                wire_rules(v, w, signal, cpin, e, via.map(|(r, _, part, flow)| (r, part, flow)), out);
+                wire_rules(
+                    v,
+                    w,
+                    signal,
+                    cpin,
+                    e,
+                    via.map(|(r, _, part, flow)| (r, part, flow)),
+                    out,
+                );
             }
         }
     }
@@ -192,15 +231,27 @@ fn check_variant(map: &PinMap, v: &Variant, out: &mut Vec<Problem>) {
         net_rules(v, signal, wires, out);
     }
     if uses_gpio && !has_kind(map, v, PartKind::Mcu) {
-        out.push(Problem::MissingPart { variant: v.id.clone(), detail: "wires end on GPIOs".into(), kind: "mcu", example: "{ ref = \"A1\", part = \"PICO\" }" });
+        out.push(Problem::MissingPart {
+            variant: v.id.clone(),
+            detail: "wires end on GPIOs".into(),
+            kind: "mcu",
+            example: "{ ref = \"A1\", part = \"PICO\" }",
+        });
     }
     if uses_cable && !has_kind(map, v, PartKind::Cable) {
-        out.push(Problem::MissingPart { variant: v.id.clone(), detail: "wires end on a USB-serial cable".into(), kind: "cable", example: "{ ref = \"W1\", part = \"USB-SERIAL-3V3\" }" });
+        out.push(Problem::MissingPart {
+            variant: v.id.clone(),
+            detail: "wires end on a USB-serial cable".into(),
+            kind: "cable",
+            example: "{ ref = \"W1\", part = \"USB-SERIAL-3V3\" }",
+        });
     }
 }
 
 fn has_kind(map: &PinMap, v: &Variant, kind: PartKind) -> bool {
-    v.parts.iter().any(|p| map.part(&p.part).is_some_and(|part| part.kind == kind))
+    v.parts
+        .iter()
+        .any(|p| map.part(&p.part).is_some_and(|part| part.kind == kind))
 }
 
 fn coverage(v: &Variant, c: &Connector, out: &mut Vec<Problem>) {
@@ -210,38 +261,72 @@ fn coverage(v: &Variant, c: &Connector, out: &mut Vec<Problem>) {
                 variant: v.id.clone(),
                 connector: c.id.clone(),
                 pin: w.pin.clone(),
-                known: c.pins.iter().map(|p| p.pin.as_str()).collect::<Vec<_>>().join(" "),
+                known: c
+                    .pins
+                    .iter()
+                    .map(|p| p.pin.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
             });
         }
     }
     for p in &c.pins {
         let count = v.wires.iter().filter(|w| w.pin == p.pin).count();
         if count == 0 {
-            out.push(Problem::PinNotWired { variant: v.id.clone(), connector: c.id.clone(), pin: p.pin.clone(), signal: p.signal.clone() });
+            out.push(Problem::PinNotWired {
+                variant: v.id.clone(),
+                connector: c.id.clone(),
+                pin: p.pin.clone(),
+                signal: p.signal.clone(),
+            });
         } else if count > 1 {
-            out.push(Problem::PinWiredTwice { variant: v.id.clone(), pin: p.pin.clone(), count });
+            out.push(Problem::PinWiredTwice {
+                variant: v.id.clone(),
+                pin: p.pin.clone(),
+                count,
+            });
         }
     }
 }
 
 type ResolvedVia<'a> = (&'a str, &'a str, &'a Part, Flow);
 
-fn resolve_via<'a>(map: &'a PinMap, v: &'a Variant, conn: Option<&Connector>, w: &'a Wire, signal: &str, out: &mut Vec<Problem>) -> Option<ResolvedVia<'a>> {
+fn resolve_via<'a>(
+    map: &'a PinMap,
+    v: &'a Variant,
+    conn: Option<&Connector>,
+    w: &'a Wire,
+    signal: &str,
+    out: &mut Vec<Problem>,
+) -> Option<ResolvedVia<'a>> {
     let (reference, channel) = match parse_via(&w.via) {
         Ok(None) => return None,
         Ok(Some(rc)) => rc,
         Err(MalformedVia) => {
-            out.push(Problem::BadVia { variant: v.id.clone(), signal: signal.into(), via: w.via.clone() });
+            out.push(Problem::BadVia {
+                variant: v.id.clone(),
+                signal: signal.into(),
+                via: w.via.clone(),
+            });
             return None;
         }
     };
     let Some(placed) = v.part_ref(reference) else {
-        out.push(Problem::UnknownPartRef { variant: v.id.clone(), signal: signal.into(), reference: reference.into() });
+        out.push(Problem::UnknownPartRef {
+            variant: v.id.clone(),
+            signal: signal.into(),
+            reference: reference.into(),
+        });
         return None;
     };
     let part = map.part(&placed.part)?; // unknown part already reported
     if part.channels.is_empty() {
-        out.push(Problem::NotAShifter { variant: v.id.clone(), signal: signal.into(), reference: reference.into(), part: part.id.clone() });
+        out.push(Problem::NotAShifter {
+            variant: v.id.clone(),
+            signal: signal.into(),
+            reference: reference.into(),
+            part: part.id.clone(),
+        });
         return None;
     }
     if !part.channels.iter().any(|c| c.name == channel) {
@@ -251,7 +336,12 @@ fn resolve_via<'a>(map: &'a PinMap, v: &'a Variant, conn: Option<&Connector>, w:
             reference: reference.into(),
             part: part.id.clone(),
             channel: channel.into(),
-            known: part.channels.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),
+            known: part
+                .channels
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         });
         return None;
     }

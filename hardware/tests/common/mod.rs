@@ -5,7 +5,8 @@
 use retromesh_hardware::{check, PinMap, Problem};
 
 pub fn real_text() -> String {
-    std::fs::read_to_string(retromesh_hardware::bundled_path()).expect("hardware/pinmap.toml is readable")
+    std::fs::read_to_string(retromesh_hardware::bundled_path())
+        .expect("hardware/pinmap.toml is readable")
 }
 
 pub fn real_map() -> PinMap {
@@ -15,7 +16,11 @@ pub fn real_map() -> PinMap {
 /// Replaces the one occurrence of `from` in `text`; panics if it is missing or not unique,
 /// so an edit to pinmap.toml cannot make a test pass by changing nothing.
 pub fn edit(text: &str, from: &str, to: &str) -> String {
-    assert_eq!(text.matches(from).count(), 1, "expected exactly one `{from}` in the pin map text");
+    assert_eq!(
+        text.matches(from).count(),
+        1,
+        "expected exactly one `{from}` in the pin map text"
+    );
     text.replacen(from, to, 1)
 }
 
@@ -24,5 +29,9 @@ pub fn problems_of(text: &str) -> Vec<Problem> {
 }
 
 pub fn messages(problems: &[Problem]) -> String {
-    problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n")
+    problems
+        .iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -1,4 +1,4 @@
-//! Centronics printer capture (contract C): /STROBE latch, BUSY while busy, /ACK pulse, and a
+//! Centronics printer capture: /STROBE latch, BUSY while busy, /ACK pulse, and a
 //! job end after an idle timeout.
 //!
 //! [`CentronicsReceiver`] is the state machine; [`CentronicsCapture`] owns the pins.

@@ -1,4 +1,4 @@
-//! The printer side of a Centronics port as a state machine (contract C): the /STROBE level,
+//! The printer side of a Centronics port as a state machine: the /STROBE level,
 //! the data lines and microseconds in; events and the BUSY and /ACK levels out.
 //!
 //! ```text

@@ -1,4 +1,4 @@
-//! The C64 parallel-port link (contract B): WiC64-style, the C64 is master.
+//! The C64 parallel-port link: WiC64-style, the C64 is master.
 //!
 //! [`ParallelProtocol`] is the state machine (bytes and microseconds in, [`Action`]s out);
 //! [`ParallelLink`] owns the pins and the [`Bus`](crate::bus::Bus) and applies the actions.

@@ -1,4 +1,4 @@
-//! The parallel link's state machine (contract B), with no hardware types: strobe edges, PA2
+//! The parallel link's state machine, with no hardware types: strobe edges, PA2
 //! levels and microseconds in, [`Action`]s out.
 //!
 //! The C64 is master. Request bytes arrive on /PC2 falling edges and are answered with a /FLAG2
@@ -17,7 +17,7 @@ pub const STATUS_OK: u8 = 0x00;
 /// Response status: unknown command or length over [`MAX_TRANSFER`]; payload dropped.
 pub const STATUS_BAD_REQUEST: u8 = 0x01;
 /// Response status: the host queue had no room for the payload; it was dropped (the micro's
-/// link session resends it). An addition to contract B's two statuses.
+/// link session resends it). An addition to the protocol's first two statuses.
 pub const STATUS_HOST_FULL: u8 = 0x02;
 /// Largest request payload and response data, in bytes.
 pub const MAX_TRANSFER: usize = 256;

@@ -6,7 +6,9 @@ use retromesh_adapter::parallel::{ParallelConfig, ParallelLink, ParallelStats};
 use retromesh_adapter::sim::{UserPortWiring, VirtualBus, VirtualPin};
 use retromesh_adapter::NoPin;
 
-use retromesh_c64::{SerialPeer, UserPortDevice, UserPortIn, UserPortOut, EXCHANGE_CYCLES, PAL_CLOCK_HZ};
+use retromesh_c64::{
+    SerialPeer, UserPortDevice, UserPortIn, UserPortOut, EXCHANGE_CYCLES, PAL_CLOCK_HZ,
+};
 
 pub struct AdapterLink {
     wiring: UserPortWiring,
@@ -27,7 +29,12 @@ impl AdapterLink {
             ParallelConfig::default(),
         )
         .expect("virtual pins do not fail");
-        AdapterLink { wiring, link, host, next_exchange: 0 }
+        AdapterLink {
+            wiring,
+            link,
+            host,
+            next_exchange: 0,
+        }
     }
 
     pub fn stats(&self) -> ParallelStats {
@@ -52,9 +59,14 @@ impl UserPortDevice for AdapterLink {
             let mut to_micro = Vec::new();
             self.host.exchange(&from_micro, &mut to_micro, now);
             let taken = self.link.to_micro().push_some(&to_micro);
-            assert_eq!(taken, to_micro.len(), "adapter queue full: the test bridge sent too much");
+            assert_eq!(
+                taken,
+                to_micro.len(),
+                "adapter queue full: the test bridge sent too much"
+            );
         }
-        self.wiring.from_c64(out.pb, out.pb_ddr, out.pa2, out.pc2_low);
+        self.wiring
+            .from_c64(out.pb, out.pb_ddr, out.pa2, out.pc2_low);
         self.link.poll(now_us).expect("virtual pins do not fail");
         let (pb, flag2_low) = self.wiring.to_c64();
         UserPortIn { pb, flag2_low }

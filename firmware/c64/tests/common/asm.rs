@@ -23,8 +23,15 @@ pub fn assemble(source: &str) -> Vec<u8> {
     )
     .expect("write cfg");
     let run = |cmd: &mut Command| {
-        let out = cmd.current_dir(&dir).output().expect("ca65/ld65 run (apt-get install cc65)");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = cmd
+            .current_dir(&dir)
+            .output()
+            .expect("ca65/ld65 run (apt-get install cc65)");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     run(Command::new("ca65").args(["-o", "t.o", "t.s"]));
     run(Command::new("ld65").args(["-C", "t.cfg", "-o", "t.bin", "t.o"]));
@@ -106,4 +113,3 @@ last:   .byte 0
 "#
     ))
 }
-

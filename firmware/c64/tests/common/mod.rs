@@ -12,7 +12,9 @@ pub mod real_bridge;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use retromesh_c64::{C64Config, RunEnd, SerialPeer, SerialPort, UserPortDevice, UserPortIn, UserPortOut, C64};
+use retromesh_c64::{
+    C64Config, RunEnd, SerialPeer, SerialPort, UserPortDevice, UserPortIn, UserPortOut, C64,
+};
 use retromesh_c64_client::PAL_CLOCK_HZ;
 use retromesh_c64_client::{prg, Driver, LOAD_ADDRESS};
 
@@ -60,7 +62,10 @@ impl Call {
 
 /// A C64 with the library for `driver` loaded.
 pub fn c64_with(driver: Driver) -> C64 {
-    let mut c64 = C64::new(C64Config { roms: None, swiftlink: driver == Driver::SwiftLink });
+    let mut c64 = C64::new(C64Config {
+        roms: None,
+        swiftlink: driver == Driver::SwiftLink,
+    });
     let loaded = c64.load_prg(prg(driver)).expect("the library loads");
     assert_eq!(loaded.load, LOAD_ADDRESS);
     c64
@@ -74,10 +79,19 @@ pub fn call(c64: &mut C64, what: &str, addr: u16, a: u8, x: u8, y: u8, secs: f64
     let start = c64.cycles();
     match c64.run((secs * PAL_CLOCK_HZ as f64) as u64) {
         RunEnd::Returned => {}
-        other => panic!("{what}: {other:?} after {:.2} s", (c64.cycles() - start) as f64 / PAL_CLOCK_HZ as f64),
+        other => panic!(
+            "{what}: {other:?} after {:.2} s",
+            (c64.cycles() - start) as f64 / PAL_CLOCK_HZ as f64
+        ),
     }
     let (a, x, y, p, _, _) = c64.registers();
-    Call { a, x, y, ok: p & 1 == 0, cycles: c64.cycles() - start }
+    Call {
+        a,
+        x,
+        y,
+        ok: p & 1 == 0,
+        cycles: c64.cycles() - start,
+    }
 }
 
 /// `call` that must succeed.
@@ -120,7 +134,13 @@ pub fn awkward_bytes(n: usize) -> Vec<u8> {
 
 pub fn text_body(n: usize) -> Vec<u8> {
     (0..n)
-        .map(|i| if i % 40 == 39 { b'\r' } else { b'A' + (i % 26) as u8 })
+        .map(|i| {
+            if i % 40 == 39 {
+                b'\r'
+            } else {
+                b'A' + (i % 26) as u8
+            }
+        })
         .collect()
 }
 

@@ -23,20 +23,26 @@ use retromesh_c64::{SerialPeer, PAL_CLOCK_HZ};
 
 /// Serves `body` as text/plain for every GET on 127.0.0.1 (an ephemeral port).
 pub async fn serve_text(body: &'static str) -> std::net::SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
     let addr = listener.local_addr().expect("local addr");
     tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { return };
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
             tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |_req: Request<hyper::body::Incoming>| async move {
-                    Ok::<_, Infallible>(
-                        Response::builder()
-                            .header("content-type", "text/plain")
-                            .body(Full::new(Bytes::from_static(body.as_bytes())))
-                            .expect("response"),
-                    )
-                });
+                let service = hyper::service::service_fn(
+                    move |_req: Request<hyper::body::Incoming>| async move {
+                        Ok::<_, Infallible>(
+                            Response::builder()
+                                .header("content-type", "text/plain")
+                                .body(Full::new(Bytes::from_static(body.as_bytes())))
+                                .expect("response"),
+                        )
+                    },
+                );
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
                     .await;
@@ -55,16 +61,31 @@ pub fn spawn_session(
 ) -> (Micro, BridgeLine) {
     let (bridge_end, micro_end) = tokio::io::duplex(64 * 1024);
     let line = OpenedLine::new(Box::new(bridge_end), format!("emulated C64 {name}"));
-    let profile = LinkOverrides { byte_gap_ms: Some(0), line_gap_ms: Some(0), ..Default::default() }
-        .apply(MachineProfile::by_name("c64-swiftlink").expect("built-in profile"))
-        .expect("valid overrides");
+    let profile = LinkOverrides {
+        byte_gap_ms: Some(0),
+        line_gap_ms: Some(0),
+        ..Default::default()
+    }
+    .apply(MachineProfile::by_name("c64-swiftlink").expect("built-in profile"))
+    .expect("valid overrides");
     let micro = runtime.block_on(async {
-        let upstream = Arc::new(HttpServices::new(services, Duration::from_secs(10), 64 * 1024));
+        let upstream = Arc::new(HttpServices::new(
+            services,
+            Duration::from_secs(10),
+            64 * 1024,
+        ));
         let mut spec = MicroSpec::new(name, profile, Arc::new(line));
         spec.deadline = Duration::from_secs(20);
         retromesh_link::spawn(spec, upstream)
     });
-    (micro, BridgeLine { io: micro_end, pending: Vec::new(), anchor: None })
+    (
+        micro,
+        BridgeLine {
+            io: micro_end,
+            pending: Vec::new(),
+            anchor: None,
+        },
+    )
 }
 
 /// The C64's end of the bridge's line. Once traffic starts, emulated time is held to the wall
@@ -93,7 +114,9 @@ impl SerialPeer for BridgeLine {
         loop {
             let mut rb = ReadBuf::new(&mut buf);
             match Pin::new(&mut self.io).poll_read(&mut cx, &mut rb) {
-                Poll::Ready(Ok(())) if !rb.filled().is_empty() => to_micro.extend_from_slice(rb.filled()),
+                Poll::Ready(Ok(())) if !rb.filled().is_empty() => {
+                    to_micro.extend_from_slice(rb.filled())
+                }
                 Poll::Ready(_) => return Some("the bridge closed the line".into()),
                 Poll::Pending => break,
             }

@@ -1,4 +1,4 @@
-//! A Centronics printer on the user port, geoCable-style (contract C): PB0-7 → D0-7, PA2 →
+//! A Centronics printer on the user port, geoCable-style: PB0-7 → D0-7, PA2 →
 //! /STROBE, BUSY → /FLAG2. The printer side is the adapter firmware's own
 //! [`CentronicsCapture`] on virtual pins, so the tests exercise the code a real adapter runs.
 
@@ -42,7 +42,7 @@ pub struct PrinterHandle(Arc<Mutex<Shared>>);
 
 impl CentronicsPrinter {
     /// A printer that prints with `printer` and ends a job after `idle_timeout_us` without a
-    /// strobe (contract C: 2 s).
+    /// strobe (the capture's default: 2 s).
     pub fn new(
         printer: PetsciiPrinter,
         idle_timeout_us: u64,

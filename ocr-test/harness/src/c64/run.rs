@@ -9,7 +9,7 @@ use retromesh_readback::{read_page, CellPage, GlyphIndex, Ocr, ReadMode, ReadRes
 
 use super::program::{C64Program, C64ProgramError};
 
-/// Contract C's default: a Centronics job ends after 2 s without a strobe.
+/// The Centronics capture's default: a Centronics job ends after 2 s without a strobe.
 pub const JOB_IDLE_MS: u64 = 2000;
 
 /// Where the program's printing goes.
