@@ -19,6 +19,8 @@ mod line;
 mod machines;
 mod messages;
 
+mod bodies;
+pub use bodies::{awkward_bytes, text_body};
 pub use clock::Clock;
 pub use fault::{slip, unslip, Fault, Faults};
 pub use frame::FrameBridge;

@@ -44,20 +44,6 @@ fn hello(driver: Driver) {
     assert_eq!(bridge.faults_done.len(), 1);
 }
 
-/// Bytes SLIP must escape, 0x00, and everything else.
-fn awkward_bytes(n: usize) -> Vec<u8> {
-    (0..n)
-        .map(|i| match i % 8 {
-            0 => 0xC0,
-            1 => 0xDB,
-            2 => 0x00,
-            3 => 0xDC,
-            4 => 0xDD,
-            _ => (i * 37) as u8,
-        })
-        .collect()
-}
-
 fn echo(driver: Driver) {
     let data = awkward_bytes(247); // the most one frame carries after op, id, flags
     let mut stub = Stub::default();
@@ -87,18 +73,6 @@ fn echo(driver: Driver) {
     assert_eq!(peek_word(&m, mem::V_BODY_LEN), data.len() as u16);
     assert_eq!(peek_bytes(&m, mem::BODY_BUF, data.len()), data);
     assert_eq!(m.peek(R + 4), error::TOO_LONG);
-}
-
-fn text_body(n: usize) -> Vec<u8> {
-    (0..n)
-        .map(|i| {
-            if i % 40 == 39 {
-                b'\r'
-            } else {
-                b'A' + (i % 26) as u8
-            }
-        })
-        .collect()
 }
 
 fn get_multi_frame(driver: Driver) {

@@ -17,6 +17,7 @@ use retromesh_c64::{
 };
 use retromesh_c64_client::PAL_CLOCK_HZ;
 use retromesh_c64_client::{prg, Driver, LOAD_ADDRESS};
+pub use retromesh_link_testkit::{awkward_bytes, text_body};
 
 /// A peer or device the test keeps a handle on while the machine owns it.
 pub struct Shared<T>(pub Rc<RefCell<T>>);
@@ -117,32 +118,6 @@ pub fn poke_bytes(c64: &mut C64, addr: u16, bytes: &[u8]) {
 
 /// Where tests put arguments (free RAM under BASIC's area).
 pub const ARGS: u16 = 0x4000;
-
-/// Bytes SLIP must escape, 0x00, and the rest.
-pub fn awkward_bytes(n: usize) -> Vec<u8> {
-    (0..n)
-        .map(|i| match i % 8 {
-            0 => 0xC0,
-            1 => 0xDB,
-            2 => 0x00,
-            3 => 0xDC,
-            4 => 0xDD,
-            _ => (i * 37) as u8,
-        })
-        .collect()
-}
-
-pub fn text_body(n: usize) -> Vec<u8> {
-    (0..n)
-        .map(|i| {
-            if i % 40 == 39 {
-                b'\r'
-            } else {
-                b'A' + (i % 26) as u8
-            }
-        })
-        .collect()
-}
 
 /// A C64 with `driver`'s library, wired to `peer` the way that driver reaches the bridge:
 /// the KERNAL's RS-232, the CIA shift registers, a SwiftLink, or the parallel adapter.
