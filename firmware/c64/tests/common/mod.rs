@@ -17,6 +17,7 @@ use retromesh_c64::{
 };
 use retromesh_c64_client::PAL_CLOCK_HZ;
 use retromesh_c64_client::{prg, Driver, LOAD_ADDRESS};
+#[allow(unused_imports)] // not every test binary sends these bodies
 pub use retromesh_link_testkit::{awkward_bytes, text_body};
 
 /// A peer or device the test keeps a handle on while the machine owns it.
