@@ -646,9 +646,7 @@ pub async fn serve(listener: TcpListener, api: Api) {
 
 /// Serves plain HTTP on an accepted TCP connection once the caller sends something.
 pub(crate) async fn serve_tcp(stream: TcpStream, caller: Caller, api: Api, limits: HttpLimits) {
-    let readable = async {
-        let _ = stream.peek(&mut [0u8; 1]).await;
-    };
+    let readable = std::future::poll_fn(|cx| peek_byte(&stream, cx));
     if until_first_bytes(&api, &limits, readable).await {
         Box::pin(serve_connection(
             stream,
@@ -659,6 +657,14 @@ pub(crate) async fn serve_tcp(stream: TcpStream, caller: Caller, api: Api, limit
         ))
         .await
     }
+}
+
+/// Ready once `tcp` has a byte to read (or has ended), without taking it. Readiness alone is
+/// not enough: it stays set after a read that did not drain the socket.
+pub(crate) fn peek_byte(tcp: &TcpStream, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+    let mut byte = [0u8; 1];
+    tcp.poll_peek(cx, &mut tokio::io::ReadBuf::new(&mut byte))
+        .map(|_| ())
 }
 
 /// Waits for `readable` (the caller has sent something, or closed), so that an idle

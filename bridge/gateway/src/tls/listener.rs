@@ -6,19 +6,21 @@
 //! handshake) must finish within [`Limits::handshake_timeout`]; after that hyper's header
 //! limits apply.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::server::{Acceptor, ResolvesServerCert};
+use rustls::server::{Accepted, AcceptedAlert, Acceptor, ResolvesServerCert};
 use rustls::ServerConfig;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
-use tokio_rustls::LazyConfigAcceptor;
 use tracing::Instrument;
 
 use super::sni::IdentityChoice;
 use super::store::ConfigStore;
+use super::stream::ServerTls;
 use super::verify::leaf_spiffe_id;
 use super::{policy, ServerIdentity, TlsError, TlsPolicy, TrustBundle};
 use crate::api::{
@@ -132,20 +134,29 @@ impl TlsListener {
 
     /// Serves one accepted connection until it ends. Never panics on bad input: every failure
     /// is logged (in a span with the peer) and closes the connection.
-    pub async fn serve_connection(&self, stream: TcpStream, peer: SocketAddr, api: Api) {
+    ///
+    /// The returned future is what a connection's task holds for its whole life, so the
+    /// handshake and the HTTP machinery are boxed and dropped when done: an idle connection
+    /// keeps only its wait for the first request byte.
+    pub fn serve_connection(
+        &self,
+        stream: TcpStream,
+        peer: SocketAddr,
+        api: Api,
+    ) -> impl Future<Output = ()> + Send + 'static {
         let span = tracing::info_span!(
             "gateway_conn",
             %peer,
             sni = tracing::field::Empty,
             micro = tracing::field::Empty
         );
+        let this = self.clone();
         async move {
             // Handshake flights and small responses must not wait on delayed ACKs.
             let _ = stream.set_nodelay(true);
-            let limits = self.inner.settings.limits;
-            // Boxed, as is the HTTP part: an idle connection's task then holds neither.
+            let limits = this.inner.settings.limits;
             let opened =
-                tokio::time::timeout(limits.handshake_timeout, Box::pin(self.open(stream, peer)));
+                tokio::time::timeout(limits.handshake_timeout, Box::pin(this.open(stream, peer)));
             match opened.await {
                 Err(_) => tracing::warn!(
                     "connection closed: no TLS handshake within {:?}",
@@ -154,20 +165,26 @@ impl TlsListener {
                 Ok(Err(Refused::Quiet(why))) => tracing::debug!("connection closed: {why}"),
                 Ok(Err(Refused::Loud(why))) => tracing::warn!("connection closed: {why}"),
                 Ok(Ok(Opened::Plain(stream))) => {
-                    serve_tcp(stream, Caller::unauthenticated(peer), api, limits.http).await
+                    Box::pin(serve_tcp(
+                        stream,
+                        Caller::unauthenticated(peer),
+                        api,
+                        limits.http,
+                    ))
+                    .await
                 }
-                Ok(Ok(Opened::Tls(mut tls, caller, version))) => {
-                    if until_first_bytes(&api, &limits.http, tls_readable(&mut tls)).await {
+                Ok(Ok(Opened::Tls(tls, caller, version))) => {
+                    let readable = std::future::poll_fn(|cx| tls.poll_readable(cx));
+                    if until_first_bytes(&api, &limits.http, readable).await {
                         Box::pin(serve_connection(*tls, caller, api, version, limits.http)).await
                     }
                 }
             }
         }
         .instrument(span)
-        .await
     }
 
-    async fn open(&self, stream: TcpStream, peer: SocketAddr) -> Result<Opened, Refused> {
+    async fn open(&self, mut stream: TcpStream, peer: SocketAddr) -> Result<Opened, Refused> {
         let mut first = [0u8; 1];
         match stream.peek(&mut first).await {
             Ok(0) => return Err(Refused::Quiet("closed before sending anything".into())),
@@ -183,12 +200,10 @@ impl TlsListener {
                 ))),
             };
         }
-        let start = LazyConfigAcceptor::new(Acceptor::default(), stream)
-            .await
-            .map_err(|e| Refused::Loud(format!("bad ClientHello: {e}")))?;
-        let hello = start.client_hello();
-        let sni = hello.server_name().map(str::to_string);
-        let offered: Vec<String> = hello
+        let (hello, accepted) = read_client_hello(&mut stream).await?;
+        let client_hello = accepted.client_hello();
+        let sni = client_hello.server_name().map(str::to_string);
+        let offered: Vec<String> = client_hello
             .alpn()
             .into_iter()
             .flatten()
@@ -203,24 +218,29 @@ impl TlsListener {
             .resolve(sni.as_deref())
             .map(str::to_string);
         let Some(micro) = micro else {
-            let _ = start.into_stream(self.inner.refuse.clone()).await;
+            if let Err((_, alert)) = accepted.into_connection(self.inner.refuse.clone()) {
+                send_alert(&mut stream, alert).await;
+            }
             return Err(Refused::Loud(format!(
                 "TLS handshake refused: SNI {} names no micro and there is no default",
                 sni.as_deref()
                     .map_or("(none)".into(), |s| format!("\"{s}\""))
             )));
         };
+        drop(accepted);
         span.record("micro", micro.as_str());
         let config = self.inner.store.config(&micro).map_err(|e| {
             Refused::Loud(format!("TLS handshake refused: no usable identity: {e}"))
         })?;
-        let tls = start.into_stream(config).await.map_err(|e| {
-            Refused::Loud(format!(
-                "TLS handshake failed: {e} (client offered ALPN [{}])",
-                offered.join(", ")
-            ))
-        })?;
-        let conn = tls.get_ref().1;
+        let tls = ServerTls::accept(stream, hello, config)
+            .await
+            .map_err(|e| {
+                Refused::Loud(format!(
+                    "TLS handshake failed: {e} (client offered ALPN [{}])",
+                    offered.join(", ")
+                ))
+            })?;
+        let conn = &tls;
         let version = policy::http_version(conn.alpn_protocol());
         // The verifier has checked the chain and the SAN; this only reads the ID back.
         let spiffe_id = conn
@@ -251,23 +271,49 @@ impl TlsListener {
 
 enum Opened {
     Plain(TcpStream),
-    Tls(
-        Box<tokio_rustls::server::TlsStream<TcpStream>>,
-        Caller,
-        HttpVersion,
-    ),
+    Tls(Box<ServerTls>, Caller, HttpVersion),
 }
 
-/// Completes once the client has sent something after the handshake: records that came with
-/// its last handshake flight are already inside rustls, anything later is on the socket.
-async fn tls_readable(tls: &mut tokio_rustls::server::TlsStream<TcpStream>) {
-    let (tcp, conn) = tls.get_mut();
-    let waiting = conn
-        .process_new_packets()
-        .is_ok_and(|io| io.plaintext_bytes_to_read() == 0 && !io.peer_has_closed());
-    if waiting {
-        let _ = tcp.peek(&mut [0u8; 1]).await;
+/// Reads until a whole ClientHello is in, and returns the bytes read with rustls' reading of
+/// them, which names the SNI and ALPN the identity is chosen by. The bytes are replayed to the
+/// connection that then runs the handshake.
+async fn read_client_hello(stream: &mut TcpStream) -> Result<(Vec<u8>, Accepted), Refused> {
+    let mut acceptor = Acceptor::default();
+    let mut hello = Vec::new();
+    loop {
+        let fed = hello.len();
+        hello.reserve(4096);
+        match stream.read_buf(&mut hello).await {
+            Ok(0) => {
+                return Err(Refused::Loud(
+                    "bad ClientHello: the client closed the connection mid-message".into(),
+                ))
+            }
+            Ok(_) => {}
+            Err(e) => return Err(Refused::Loud(format!("bad ClientHello: read failed: {e}"))),
+        }
+        let mut new = &hello[fed..];
+        while !new.is_empty() {
+            acceptor
+                .read_tls(&mut new)
+                .map_err(|e| Refused::Loud(format!("bad ClientHello: {e}")))?;
+        }
+        match acceptor.accept() {
+            Ok(Some(accepted)) => return Ok((hello, accepted)),
+            Ok(None) => {}
+            Err((e, alert)) => {
+                send_alert(stream, alert).await;
+                return Err(Refused::Loud(format!("bad ClientHello: {e}")));
+            }
+        }
     }
+}
+
+/// Best effort: the connection is being closed anyway.
+async fn send_alert(stream: &mut TcpStream, mut alert: AcceptedAlert) {
+    let mut bytes = Vec::new();
+    let _ = alert.write(&mut bytes);
+    let _ = stream.write_all(&bytes).await;
 }
 
 /// Serves the API over mTLS (and plain HTTP if PERMISSIVE) on `listener` until the task is
@@ -276,8 +322,7 @@ pub async fn serve_tls(listener: TcpListener, tls: TlsListener, api: Api) {
     let drain = api.drain().clone();
     drain
         .accept(listener, |stream, peer| {
-            let (tls, api) = (tls.clone(), api.clone());
-            async move { tls.serve_connection(stream, peer, api).await }
+            tls.serve_connection(stream, peer, api.clone())
         })
         .await
 }

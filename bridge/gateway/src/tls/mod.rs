@@ -7,6 +7,8 @@
 //! - [`verify`]: client certificates: chain against the trust bundle, then the SPIFFE ID;
 //! - [`sni`]: which micro's certificate a handshake gets;
 //! - `store`: current `ServerConfig`s, rebuilt when an identity or the bundle changes;
+//! - `stream`: the server side of a connection on rustls' unbuffered API, holding no buffers
+//!   while it waits;
 //! - [`listener`]: STRICT / PERMISSIVE listeners serving the API with the caller's identity.
 //!
 //! Identities and the bundle arrive through `watch` channels: a new value applies to the next
@@ -16,6 +18,7 @@ pub mod listener;
 pub mod policy;
 pub mod sni;
 mod store;
+mod stream;
 pub mod verify;
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
