@@ -85,16 +85,7 @@ fn get(driver: Driver) {
     let (mut c64, bridge, _) = wired(driver, bridge);
     init(&mut c64, driver);
     let get = |c64: &mut retromesh_c64::C64, target: &str| {
-        poke_bytes(c64, ARGS, target.as_bytes());
-        call_ok(
-            c64,
-            target,
-            entry::GET,
-            target.len() as u8,
-            ARGS as u8,
-            (ARGS >> 8) as u8,
-            budget(driver) * 3.0,
-        )
+        get_ok(c64, target.as_bytes(), budget(driver) * 3.0)
     };
     let c = get(&mut c64, "weather/today");
     assert_eq!(c.xy(), 200);
@@ -275,16 +266,7 @@ fn faults(driver: Driver) {
         budget(driver) * 4.0,
     );
     assert_eq!(peek_bytes(&c64, mem::BODY_BUF, 200), data);
-    poke_bytes(&mut c64, ARGS, b"weather/today");
-    let c = call_ok(
-        &mut c64,
-        "get",
-        entry::GET,
-        13,
-        ARGS as u8,
-        (ARGS >> 8) as u8,
-        budget(driver) * 6.0,
-    );
+    let c = get_ok(&mut c64, b"weather/today", budget(driver) * 6.0);
     assert_eq!(c.xy(), 200);
     assert_eq!(peek_bytes(&c64, mem::BODY_BUF, 600), weather);
     let b = bridge.borrow();
@@ -349,16 +331,7 @@ fn clean_get(
     body: &[u8],
 ) {
     let sends = bridge.borrow().received.len();
-    poke_bytes(c64, ARGS, b"weather/today");
-    let c = call_ok(
-        c64,
-        "get",
-        entry::GET,
-        13,
-        ARGS as u8,
-        (ARGS >> 8) as u8,
-        budget(driver) * 3.0,
-    );
+    let c = get_ok(c64, b"weather/today", budget(driver) * 3.0);
     assert_eq!(c.xy(), 200);
     assert_eq!(peek_bytes(c64, mem::BODY_BUF, body.len()), body);
     assert_eq!(bridge.borrow().received.len(), sends + 1, "one GET");

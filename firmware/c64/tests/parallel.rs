@@ -258,16 +258,7 @@ fn noisy_get_and_echo(flag2_every: u64, pc2_every: u64) -> NoiseRun {
     let (noisy, noise_h) = Shared::new(StrobeNoise::new(adapter, flag2_every, pc2_every));
     let mut c64 = c64_on(Box::new(noisy));
     call_ok(&mut c64, "init", entry::INIT, 0, 0, 0, 60.0);
-    poke_bytes(&mut c64, ARGS, b"weather/today");
-    let c = call_ok(
-        &mut c64,
-        "get",
-        entry::GET,
-        13,
-        ARGS as u8,
-        (ARGS >> 8) as u8,
-        60.0,
-    );
+    let c = get_ok(&mut c64, b"weather/today", 60.0);
     assert_eq!(c.xy(), 200);
     assert_eq!(peek_word(&c64, mem::V_BODY_LEN), 600);
     assert_eq!(peek_bytes(&c64, mem::BODY_BUF, 600), weather);

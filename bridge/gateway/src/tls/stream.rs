@@ -495,6 +495,15 @@ mod tests {
             .await
     }
 
+    /// The capacities of the incoming, outgoing and plaintext buffers.
+    fn held(s: &ServerTls) -> (usize, usize, usize) {
+        (
+            s.incoming.capacity(),
+            s.outgoing.capacity(),
+            s.plaintext.capacity(),
+        )
+    }
+
     fn body(len: usize) -> Vec<u8> {
         (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
     }
@@ -537,15 +546,7 @@ mod tests {
         let (addr, server) = server(pki.server.clone()).await;
         let mut c = client(addr, pki.client.clone()).await.unwrap();
         let mut s = server.await.unwrap().unwrap();
-        assert_eq!(
-            (
-                s.incoming.capacity(),
-                s.outgoing.capacity(),
-                s.plaintext.capacity()
-            ),
-            (0, 0, 0),
-            "after the handshake"
-        );
+        assert_eq!(held(&s), (0, 0, 0), "after the handshake");
         c.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
         let mut head = [0u8; 18];
         s.read_exact(&mut head).await.unwrap();
@@ -561,15 +562,7 @@ mod tests {
         })
         .await;
         assert!(pending, "the client sent nothing more");
-        assert_eq!(
-            (
-                s.incoming.capacity(),
-                s.outgoing.capacity(),
-                s.plaintext.capacity()
-            ),
-            (0, 0, 0),
-            "while waiting"
-        );
+        assert_eq!(held(&s), (0, 0, 0), "while waiting");
         assert!(poll_fn(|cx| Poll::Ready(s.poll_readable(cx).is_pending())).await);
         c.write_all(b"x").await.unwrap();
         poll_fn(|cx| s.poll_readable(cx)).await;

@@ -120,6 +120,20 @@ pub fn poke_bytes(c64: &mut C64, addr: u16, bytes: &[u8]) {
 /// Where tests put arguments (free RAM under BASIC's area).
 pub const ARGS: u16 = 0x4000;
 
+/// Calls the client's GET with `target` placed at [`ARGS`], as a BASIC caller hands it over.
+pub fn get_ok(c64: &mut C64, target: &[u8], secs: f64) -> Call {
+    poke_bytes(c64, ARGS, target);
+    call_ok(
+        c64,
+        "get",
+        retromesh_c64_client::entry::GET,
+        target.len() as u8,
+        ARGS as u8,
+        (ARGS >> 8) as u8,
+        secs,
+    )
+}
+
 /// A C64 with `driver`'s library, wired to `peer` the way that driver reaches the bridge:
 /// the KERNAL's RS-232, the CIA shift registers, a SwiftLink, or the parallel adapter.
 pub type AdapterHandle = Option<Rc<RefCell<adapter_link::AdapterLink>>>;
