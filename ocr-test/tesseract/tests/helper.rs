@@ -1,7 +1,6 @@
 //! The helper as `retromesh_readback::Ocr` meets it: a real Tesseract reading, and each way
 //! the helper can fail, named.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -15,11 +14,22 @@ fn tessdata() -> PathBuf {
     find_tessdata(std::env::var_os("TESSDATA_PREFIX")).expect("tesseract-ocr-eng installed")
 }
 
-/// A stand-in helper: a shell script with `body`.
+/// A stand-in helper: a shell script with `body`. A child process writes it: had this process
+/// held it open for writing, another test's fork could inherit that descriptor, and starting
+/// the script while the fork had not yet exec'd fails with "Text file busy".
 fn script(dir: &Path, body: &str) -> PathBuf {
     let path = dir.join("fake-ocr");
-    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let status = Command::new("sh")
+        .args([
+            "-c",
+            "printf '%s\\n' \"$1\" > \"$2\" && chmod 755 \"$2\"",
+            "sh",
+        ])
+        .arg(format!("#!/bin/sh\n{body}"))
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(status.success(), "writing {}: {status}", path.display());
     path
 }
 

@@ -150,35 +150,33 @@ impl TlsListener {
             sni = tracing::field::Empty,
             micro = tracing::field::Empty
         );
+        // Handshake flights and small responses must not wait on delayed ACKs.
+        let _ = stream.set_nodelay(true);
+        let limits = self.inner.settings.limits;
+        // Built here so the task holds one pointer for it rather than its inputs.
         let this = self.clone();
+        let open = Box::pin(async move { this.open(stream, peer).await });
         async move {
-            // Handshake flights and small responses must not wait on delayed ACKs.
-            let _ = stream.set_nodelay(true);
-            let limits = this.inner.settings.limits;
-            let opened =
-                tokio::time::timeout(limits.handshake_timeout, Box::pin(this.open(stream, peer)));
-            match opened.await {
-                Err(_) => tracing::warn!(
-                    "connection closed: no TLS handshake within {:?}",
-                    limits.handshake_timeout
-                ),
-                Ok(Err(Refused::Quiet(why))) => tracing::debug!("connection closed: {why}"),
-                Ok(Err(Refused::Loud(why))) => tracing::warn!("connection closed: {why}"),
-                Ok(Ok(Opened::Plain(stream))) => {
-                    Box::pin(serve_tcp(
-                        stream,
-                        Caller::unauthenticated(peer),
-                        api,
-                        limits.http,
-                    ))
-                    .await
+            // Matched on the await itself, so the wait below holds none of the result.
+            let (tls, caller, version) = match tokio::time::timeout(limits.handshake_timeout, open)
+                .await
+            {
+                Err(_) => {
+                    return tracing::warn!(
+                        "connection closed: no TLS handshake within {:?}",
+                        limits.handshake_timeout
+                    )
                 }
-                Ok(Ok(Opened::Tls(tls, caller, version))) => {
-                    let readable = std::future::poll_fn(|cx| tls.poll_readable(cx));
-                    if until_first_bytes(&api, &limits.http, readable).await {
-                        Box::pin(serve_connection(*tls, caller, api, version, limits.http)).await
-                    }
+                Ok(Err(Refused::Quiet(why))) => return tracing::debug!("connection closed: {why}"),
+                Ok(Err(Refused::Loud(why))) => return tracing::warn!("connection closed: {why}"),
+                Ok(Ok(Opened::Plain(stream, caller))) => {
+                    return Box::pin(serve_tcp(stream, caller, api, limits.http)).await;
                 }
+                Ok(Ok(Opened::Tls(tls, caller, version))) => (tls, caller, version),
+            };
+            let readable = std::future::poll_fn(|cx| tls.poll_readable(cx));
+            if until_first_bytes(&api, &limits.http, readable).await {
+                Box::pin(serve_connection(*tls, caller, api, version, limits.http)).await
             }
         }
         .instrument(span)
@@ -193,7 +191,7 @@ impl TlsListener {
         }
         if first[0] != TLS_HANDSHAKE {
             return match self.inner.settings.mode {
-                MtlsMode::Permissive => Ok(Opened::Plain(stream)),
+                MtlsMode::Permissive => Ok(Opened::Plain(stream, Caller::unauthenticated(peer))),
                 MtlsMode::Strict => Err(Refused::Loud(format!(
                     "plaintext refused on a STRICT listener (first byte {:#04x}, not a TLS handshake)",
                     first[0]
@@ -232,7 +230,7 @@ impl TlsListener {
         let config = self.inner.store.config(&micro).map_err(|e| {
             Refused::Loud(format!("TLS handshake refused: no usable identity: {e}"))
         })?;
-        let tls = ServerTls::accept(stream, hello, config)
+        let (tls, established) = ServerTls::accept(stream, hello, config)
             .await
             .map_err(|e| {
                 Refused::Loud(format!(
@@ -240,11 +238,11 @@ impl TlsListener {
                     offered.join(", ")
                 ))
             })?;
-        let conn = &tls;
-        let version = policy::http_version(conn.alpn_protocol());
+        let version = policy::http_version(established.alpn.as_deref());
         // The verifier has checked the chain and the SAN; this only reads the ID back.
-        let spiffe_id = conn
-            .peer_certificates()
+        let spiffe_id = established
+            .peer_certificates
+            .as_deref()
             .and_then(|certs| certs.first())
             .and_then(|leaf| leaf_spiffe_id(leaf).ok());
         if spiffe_id.is_none() {
@@ -253,7 +251,7 @@ impl TlsListener {
             ));
         }
         tracing::debug!(
-            alpn = ?conn.alpn_protocol().map(String::from_utf8_lossy),
+            alpn = ?established.alpn.as_deref().map(String::from_utf8_lossy),
             caller = spiffe_id.as_deref().unwrap_or("-"),
             "mTLS established"
         );
@@ -270,7 +268,7 @@ impl TlsListener {
 }
 
 enum Opened {
-    Plain(TcpStream),
+    Plain(TcpStream, Caller),
     Tls(Box<ServerTls>, Caller, HttpVersion),
 }
 

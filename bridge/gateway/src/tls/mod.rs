@@ -9,6 +9,7 @@
 //! - `store`: current `ServerConfig`s, rebuilt when an identity or the bundle changes;
 //! - `stream`: the server side of a connection on rustls' unbuffered API, holding no buffers
 //!   while it waits;
+//! - `records`: a TLS 1.3 connection's records once rustls' connection object is let go;
 //! - [`listener`]: STRICT / PERMISSIVE listeners serving the API with the caller's identity.
 //!
 //! Identities and the bundle arrive through `watch` channels: a new value applies to the next
@@ -16,6 +17,7 @@
 
 pub mod listener;
 pub mod policy;
+mod records;
 pub mod sni;
 mod store;
 mod stream;

@@ -126,6 +126,9 @@ impl TlsPolicy {
         config.alpn_protocols = ALPN_PROTOCOLS.iter().map(|p| p.to_vec()).collect();
         config.session_storage = Arc::new(NoServerSessionStorage {});
         config.send_tls13_tickets = 0;
+        // TLS 1.3 records are then sealed and opened outside rustls' connection object, which
+        // is dropped after the handshake to save its memory (see `records`).
+        config.enable_secret_extraction = true;
         Ok(config)
     }
 }

@@ -3,7 +3,9 @@
 //! rustls' buffered `ServerConnection` keeps a 4 KiB read buffer for the life of a
 //! connection; at 10,000 idle mesh connections that alone is 40 MB. Here the ciphertext,
 //! plaintext and outgoing buffers are plain `Vec`s owned by the stream and freed whenever they
-//! empty, so a connection that waits holds only rustls' session state and its keys.
+//! empty. A TLS 1.3 connection then leaves rustls' connection object behind once its
+//! handshake is done ([`super::records`]), so a connection that waits holds its traffic keys,
+//! rustls' key schedule and little else.
 
 use std::future::poll_fn;
 use std::io;
@@ -11,20 +13,22 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
+use rustls::pki_types::CertificateDer;
 use rustls::server::UnbufferedServerConnection;
 use rustls::unbuffered::{
     ConnectionState, EncodeError, EncryptError, InsufficientSizeError, UnbufferedStatus,
 };
-use rustls::ServerConfig;
+use rustls::{ProtocolVersion, ServerConfig};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
+use super::records::{Tls13Records, MAX_PLAINTEXT};
 use crate::api::peek_byte;
 
 /// How much ciphertext one socket read takes: a full TLS record and its header.
 const READ_CHUNK: usize = 16 * 1024 + 256;
 /// Plaintext encrypted per write call, so the outgoing buffer stays near one record.
-const WRITE_CHUNK: usize = 16 * 1024;
+const WRITE_CHUNK: usize = MAX_PLAINTEXT;
 
 /// Why a handshake ended without a connection.
 #[derive(Debug)]
@@ -62,9 +66,24 @@ enum Send<'a> {
     CloseNotify,
 }
 
+/// What the handshake settled, read before rustls' connection object is let go.
+pub(crate) struct Established {
+    pub(crate) alpn: Option<Vec<u8>>,
+    pub(crate) peer_certificates: Option<Vec<CertificateDer<'static>>>,
+}
+
+// Every TLS 1.3 connection ends up in the large variant; boxing it would only add a block.
+#[allow(clippy::large_enum_variant)]
+enum Session {
+    /// The handshake, and TLS 1.2 connections throughout.
+    Rustls(Box<UnbufferedServerConnection>),
+    /// A TLS 1.3 connection once its handshake is done.
+    Tls13(Tls13Records),
+}
+
 pub(crate) struct ServerTls {
     tcp: TcpStream,
-    conn: UnbufferedServerConnection,
+    session: Session,
     /// Ciphertext read but not yet processed: at most a partial record between reads.
     incoming: Vec<u8>,
     /// Ciphertext to send; `outgoing[sent..]` is still unsent.
@@ -82,16 +101,18 @@ pub(crate) struct ServerTls {
 
 impl ServerTls {
     /// Runs the server side of a handshake. `hello` holds the bytes already read from `tcp`
-    /// (the ClientHello). Alerts rustls raises are sent before an error returns.
+    /// (the ClientHello). Alerts rustls raises are sent before an error returns. TLS 1.3
+    /// connections whose config allows secret extraction go on without rustls' connection.
     pub(crate) async fn accept(
         tcp: TcpStream,
         hello: Vec<u8>,
         config: Arc<ServerConfig>,
-    ) -> Result<ServerTls, HandshakeError> {
+    ) -> Result<(ServerTls, Established), HandshakeError> {
+        let detach = config.enable_secret_extraction;
         let conn = UnbufferedServerConnection::new(config).map_err(HandshakeError::Tls)?;
         let mut tls = ServerTls {
             tcp,
-            conn,
+            session: Session::Rustls(Box::new(conn)),
             incoming: hello,
             outgoing: Vec::new(),
             sent: 0,
@@ -110,7 +131,7 @@ impl ServerTls {
             match step {
                 Step::Traffic | Step::Encrypted(_) => {
                     tls.release();
-                    return Ok(tls);
+                    return tls.established(detach).map_err(HandshakeError::Tls);
                 }
                 Step::NeedHandshakeData => {
                     if poll_fn(|cx| tls.poll_fill(cx))
@@ -125,14 +146,22 @@ impl ServerTls {
         }
     }
 
-    pub(crate) fn alpn_protocol(&self) -> Option<&[u8]> {
-        self.conn.alpn_protocol()
-    }
-
-    pub(crate) fn peer_certificates(
-        &self,
-    ) -> Option<&[rustls::pki_types::CertificateDer<'static>]> {
-        self.conn.peer_certificates()
+    /// Reads what the handshake settled and, when `detach` allows, hands a TLS 1.3
+    /// connection's records over from rustls' connection to [`Tls13Records`].
+    fn established(self, detach: bool) -> Result<(ServerTls, Established), rustls::Error> {
+        let Session::Rustls(conn) = self.session else {
+            unreachable!("a handshake runs on rustls' connection");
+        };
+        let established = Established {
+            alpn: conn.alpn_protocol().map(<[u8]>::to_vec),
+            peer_certificates: conn.peer_certificates().map(<[_]>::to_vec),
+        };
+        let session = if detach && conn.protocol_version() == Some(ProtocolVersion::TLSv1_3) {
+            Session::Tls13(Tls13Records::after_handshake(*conn)?)
+        } else {
+            Session::Rustls(conn)
+        };
+        Ok((ServerTls { session, ..self }, established))
     }
 
     /// Ready once the client has sent something after the handshake (or closed). It peeks at
@@ -145,12 +174,49 @@ impl ServerTls {
         peek_byte(&self.tcp, cx)
     }
 
-    /// Feeds buffered ciphertext to rustls until it needs more. Decrypted data lands in
-    /// `plaintext`, records to send in `outgoing`. On an error, any alert is queued first.
-    fn process(&mut self, mut send: Send<'_>) -> Result<Step, rustls::Error> {
+    /// Opens the buffered ciphertext's whole records, then seals what `send` asks for.
+    /// Decrypted data lands in `plaintext`, records to send in `outgoing`. On an error, any
+    /// alert is queued first and the connection is done.
+    fn process(&mut self, send: Send<'_>) -> Result<Step, rustls::Error> {
+        let Session::Tls13(records) = &mut self.session else {
+            return self.process_rustls(send);
+        };
+        let opened = records.open_all(&mut self.incoming, &mut self.plaintext, &mut self.outgoing);
+        let step = match opened {
+            Ok(closed) => {
+                self.read_done |= closed;
+                match send {
+                    Send::Nothing => Ok(Step::Traffic),
+                    Send::Data(data) => {
+                        let data = &data[..data.len().min(WRITE_CHUNK)];
+                        records
+                            .seal_data(data, &mut self.outgoing)
+                            .map(|()| Step::Encrypted(data.len()))
+                    }
+                    Send::CloseNotify => records
+                        .seal_close_notify(&mut self.outgoing)
+                        .map(|()| Step::Traffic),
+                }
+            }
+            Err(fault) => Err(fault),
+        };
+        step.map_err(|fault| {
+            records.seal_alert_for(&fault, &mut self.outgoing);
+            self.incoming = Vec::new();
+            self.read_done = true;
+            self.broken = true;
+            fault.error
+        })
+    }
+
+    /// [`Self::process`] while rustls' connection holds the session.
+    fn process_rustls(&mut self, mut send: Send<'_>) -> Result<Step, rustls::Error> {
+        let Session::Rustls(conn) = &mut self.session else {
+            unreachable!("only called for rustls' connection");
+        };
         loop {
             let UnbufferedStatus { mut discard, state } =
-                self.conn.process_tls_records(&mut self.incoming);
+                conn.process_tls_records(&mut self.incoming);
             let step = match state {
                 Err(e) => {
                     self.incoming.drain(..discard);
@@ -230,8 +296,11 @@ impl ServerTls {
     /// before it looks at input again, and looking again at the input that failed would raise
     /// a second alert, so this stops once its queue is empty.
     fn queue_alert(&mut self) {
-        while self.conn.wants_write() {
-            let UnbufferedStatus { state, .. } = self.conn.process_tls_records(&mut self.incoming);
+        let Session::Rustls(conn) = &mut self.session else {
+            return;
+        };
+        while conn.wants_write() {
+            let UnbufferedStatus { state, .. } = conn.process_tls_records(&mut self.incoming);
             let Ok(ConnectionState::EncodeTlsData(mut encode)) = state else {
                 return;
             };
@@ -444,12 +513,14 @@ mod tests {
         let verifier = WebPkiClientVerifier::builder_with_provider(roots.clone(), provider.clone())
             .build()
             .unwrap();
-        let server = ServerConfig::builder_with_provider(provider.clone())
+        let mut server = ServerConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .unwrap()
             .with_client_cert_verifier(verifier)
             .with_single_cert(chain, key)
             .unwrap();
+        // As the gateway's policy sets it: TLS 1.3 records leave rustls after the handshake.
+        server.enable_secret_extraction = true;
         let (chain, key) = leaf(&ca, &ca_key, "spiffe://test/ns/mesh/sa/caller");
         let client = ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
@@ -474,7 +545,7 @@ mod tests {
         config: Arc<ServerConfig>,
     ) -> (
         std::net::SocketAddr,
-        tokio::task::JoinHandle<Result<ServerTls, HandshakeError>>,
+        tokio::task::JoinHandle<Result<(ServerTls, Established), HandshakeError>>,
     ) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -508,15 +579,47 @@ mod tests {
         (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
     }
 
+    fn detached(s: &ServerTls) -> bool {
+        matches!(s.session, Session::Tls13(_))
+    }
+
+    /// The established connection, and whether its records left rustls' connection.
+    async fn connected(
+        server: Arc<ServerConfig>,
+        client_config: Arc<ClientConfig>,
+    ) -> (tokio_rustls::client::TlsStream<TcpStream>, ServerTls) {
+        let (addr, task) = self::server(server).await;
+        let c = client(addr, client_config).await.unwrap();
+        let (s, established) = task.await.unwrap().unwrap();
+        let caller = established
+            .peer_certificates
+            .expect("the client's certificate");
+        assert_eq!(caller.len(), 1);
+        (c, s)
+    }
+
     #[tokio::test]
     async fn large_bodies_cross_both_ways_and_close_notify_ends_the_read_side() {
         let pki = pki();
-        let (addr, server) = server(pki.server.clone()).await;
-        let mut c = client(addr, pki.client.clone()).await.unwrap();
-        let mut s = server.await.unwrap().unwrap();
-        let caller = s.peer_certificates().expect("the client's certificate");
-        assert_eq!(caller.len(), 1);
+        let (c, s) = connected(pki.server.clone(), pki.client.clone()).await;
+        assert!(
+            detached(&s),
+            "TLS 1.3 with secret extraction leaves rustls' connection"
+        );
+        echo_100k(c, s).await;
+    }
 
+    #[tokio::test]
+    async fn rustls_carries_the_records_when_secrets_may_not_be_extracted() {
+        let pki = pki();
+        let mut config = (*pki.server).clone();
+        config.enable_secret_extraction = false;
+        let (c, s) = connected(Arc::new(config), pki.client.clone()).await;
+        assert!(!detached(&s));
+        echo_100k(c, s).await;
+    }
+
+    async fn echo_100k(mut c: tokio_rustls::client::TlsStream<TcpStream>, mut s: ServerTls) {
         let sent = body(100_000);
         let echo = tokio::spawn(async move {
             let mut got = vec![0u8; 100_000];
@@ -543,9 +646,7 @@ mod tests {
     #[tokio::test]
     async fn a_connection_waiting_for_its_next_request_holds_no_buffers() {
         let pki = pki();
-        let (addr, server) = server(pki.server.clone()).await;
-        let mut c = client(addr, pki.client.clone()).await.unwrap();
-        let mut s = server.await.unwrap().unwrap();
+        let (mut c, mut s) = connected(pki.server.clone(), pki.client.clone()).await;
         assert_eq!(held(&s), (0, 0, 0), "after the handshake");
         c.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
         let mut head = [0u8; 18];
@@ -603,7 +704,7 @@ mod tests {
                 }
             }
         });
-        let mut s = server.await.unwrap().unwrap();
+        let (mut s, _) = server.await.unwrap().unwrap();
         let mut got = vec![0u8; expected.len()];
         s.read_exact(&mut got).await.unwrap();
         let verdict = if got == expected { b'=' } else { b'!' };
@@ -635,21 +736,88 @@ mod tests {
     #[tokio::test]
     async fn garbage_after_the_handshake_is_an_error_that_names_it() {
         let pki = pki();
-        let (addr, server) = server(pki.server.clone()).await;
-        let mut c = client(addr, pki.client.clone()).await.unwrap();
-        let mut s = server.await.unwrap().unwrap();
-        // A well-formed application-data record header with a body no key made.
-        c.get_mut()
-            .0
-            .write_all(b"\x17\x03\x03\x00\x20not encrypted by anyone at all!!")
-            .await
-            .unwrap();
-        let err = s.read(&mut [0u8; 16]).await.unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-        assert!(err.to_string().contains("decrypt"), "{err}");
-        // The client hears why.
-        let alert = c.read(&mut [0u8; 8]).await.unwrap_err().to_string();
-        assert!(alert.contains("BadRecordMac"), "{alert}");
+        let cases: [(&[u8], &str, &str); 3] = [
+            // A well-formed application-data record header with a body no key made.
+            (
+                b"\x17\x03\x03\x00\x20not encrypted by anyone at all!!",
+                "decrypt",
+                "BadRecordMac",
+            ),
+            // A record longer than TLS 1.3 allows.
+            (
+                b"\x17\x03\x03\x48\x00",
+                "excess record size",
+                "RecordOverflow",
+            ),
+            // An unprotected alert, which TLS 1.3 forbids once the handshake is done.
+            (
+                b"\x15\x03\x03\x00\x02\x02\x28",
+                "Alert",
+                "UnexpectedMessage",
+            ),
+        ];
+        for (garbage, named, alert) in cases {
+            let (mut c, mut s) = connected(pki.server.clone(), pki.client.clone()).await;
+            c.get_mut().0.write_all(garbage).await.unwrap();
+            let err = s.read(&mut [0u8; 16]).await.unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+            assert!(err.to_string().contains(named), "{err}");
+            // The client hears why, and the server sends nothing more.
+            let heard = c.read(&mut [0u8; 8]).await.unwrap_err().to_string();
+            assert!(heard.contains(alert), "{heard}");
+            let refused = s.write_all(b"late").await.unwrap_err();
+            assert_eq!(refused.kind(), io::ErrorKind::BrokenPipe);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_key_update_the_client_asks_for_is_answered_in_both_directions() {
+        let pki = pki();
+        let (mut c, mut s) = connected(pki.server.clone(), pki.client.clone()).await;
+        let mut buf = [0u8; 5];
+        for round in 0..3u8 {
+            c.write_all(b"ping").await.unwrap();
+            c.get_mut().1.refresh_traffic_keys().unwrap();
+            c.write_all(&[round]).await.unwrap();
+            c.flush().await.unwrap();
+            // Read under the client's old key, then its new one.
+            s.read_exact(&mut buf).await.unwrap();
+            assert_eq!(&buf, &[b'p', b'i', b'n', b'g', round]);
+            // The reply is sealed under the server's new key, which the client expects.
+            s.write_all(&[round; 5]).await.unwrap();
+            s.flush().await.unwrap();
+            c.read_exact(&mut buf).await.unwrap();
+            assert_eq!(buf, [round; 5]);
+            let Session::Tls13(records) = &s.session else {
+                panic!("TLS 1.3 records left rustls' connection");
+            };
+            // The KeyUpdate went under the old key, the reply alone under the new one.
+            assert_eq!(records.sealed_under_this_key(), 1, "round {round}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_server_changes_its_key_before_the_confidentiality_limit() {
+        let pki = pki();
+        let (mut c, mut s) = connected(pki.server.clone(), pki.client.clone()).await;
+        let Session::Tls13(records) = &mut s.session else {
+            panic!("TLS 1.3 records left rustls' connection");
+        };
+        records.set_limit(3);
+        let sent = body(MAX_PLAINTEXT * 5 + 17);
+        s.write_all(&sent).await.unwrap();
+        s.flush().await.unwrap();
+        let mut got = vec![0u8; sent.len()];
+        c.read_exact(&mut got).await.unwrap();
+        assert!(got == sent, "the client read different bytes");
+        let Session::Tls13(records) = &s.session else {
+            unreachable!()
+        };
+        // Six data records under a limit of 3 took two key changes; the count restarted.
+        assert!(
+            records.sealed_under_this_key() < 3,
+            "the key was never changed"
+        );
     }
 
     #[tokio::test]
