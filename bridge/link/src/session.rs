@@ -324,8 +324,10 @@ impl<'a> Connection<'a> {
                     Ok(0) => break Ended::Lost("the line closed (device unplugged or peer gone)".into()),
                     Ok(n) => {
                         LinkCounters::add(&self.counters.bytes_rx, n as u64);
+                        // One clock reading per read, not two per byte.
+                        let at = Instant::now();
                         for &b in &buf[..n] {
-                            self.on_byte(b);
+                            self.on_byte(b, at);
                         }
                     }
                     Err(e) => break Ended::Lost(format!("read from the micro failed: {e}")),
@@ -426,17 +428,18 @@ impl<'a> Connection<'a> {
         }
     }
 
-    fn on_byte(&mut self, b: u8) {
+    /// `at` is when the byte was read.
+    fn on_byte(&mut self, b: u8, at: Instant) {
         if b == retromesh_link_frame::slip::END {
             self.in_frame = !self.in_frame;
         }
-        let frame_quiet = self
-            .last_frame_at
-            .is_none_or(|t| t.elapsed() > Duration::from_secs(1));
         // In line mode (or before anything is known) text outside frames is a command; in frame
         // mode a text line is believed only if it is a known command and frames have gone quiet.
         if !self.in_frame && b != retromesh_link_frame::slip::END {
             if let Some(raw) = self.lines.push(b) {
+                let frame_quiet = self
+                    .last_frame_at
+                    .is_none_or(|t| at.saturating_duration_since(t) > Duration::from_secs(1));
                 let parsed = match raw {
                     RawLine::Text(t) => line::parse(&text::from_micro(&t, self.charset())),
                     RawLine::Bad(e) => Err(e),
@@ -452,7 +455,7 @@ impl<'a> Connection<'a> {
                 }
             }
         }
-        let now = self.now_ms();
+        let now = at.saturating_duration_since(self.epoch).as_millis() as u64;
         let event = match self.session.receive_byte(b, now) {
             None => return,
             Some(Event::Deliver(p)) => Ok(p.to_vec()),
@@ -473,7 +476,7 @@ impl<'a> Connection<'a> {
             }
             Some(_) => return,
         };
-        self.last_frame_at = Some(Instant::now());
+        self.last_frame_at = Some(at);
         LinkCounters::add(&self.counters.frames_rx, 1);
         match event {
             Ok(payload) => self.on_message(&payload),

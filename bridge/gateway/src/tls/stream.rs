@@ -771,6 +771,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_fatal_alert_from_the_client_ends_the_stream_with_its_name() {
+        let pki = pki();
+        let (mut c, mut s) = connected(pki.server.clone(), pki.client.clone()).await;
+        // A record the client cannot open makes it send bad_record_mac, sealed as TLS 1.3 says.
+        s.tcp
+            .write_all(b"\x17\x03\x03\x00\x20no key made this record, honestly")
+            .await
+            .unwrap();
+        let heard = c.read(&mut [0u8; 8]).await.unwrap_err().to_string();
+        assert!(heard.contains("decrypt"), "{heard}");
+        let _ = c.flush().await;
+        let err = s.read(&mut [0u8; 8]).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(err.to_string().contains("BadRecordMac"), "{err}");
+    }
+
+    #[tokio::test]
     async fn a_key_update_the_client_asks_for_is_answered_in_both_directions() {
         let pki = pki();
         let (mut c, mut s) = connected(pki.server.clone(), pki.client.clone()).await;
