@@ -95,7 +95,7 @@ pub(crate) struct ServerTls {
     /// The client sent close_notify or closed its side of TCP.
     read_done: bool,
     close_queued: bool,
-    /// rustls reported an error: its alert is queued and nothing more may be sent.
+    /// A TLS error ended the connection: its alert is queued and nothing more may be sent.
     broken: bool,
 }
 
@@ -200,13 +200,19 @@ impl ServerTls {
             }
             Err(fault) => Err(fault),
         };
-        step.map_err(|fault| {
-            records.seal_alert_for(&fault, &mut self.outgoing);
-            self.incoming = Vec::new();
-            self.read_done = true;
-            self.broken = true;
-            fault.error
-        })
+        if let Err(fault) = &step {
+            records.seal_alert_for(fault, &mut self.outgoing);
+            self.fail();
+        }
+        step.map_err(|fault| fault.error)
+    }
+
+    /// The connection is dead: nothing buffered will be read, nothing more sent but the alert
+    /// already queued.
+    fn fail(&mut self) {
+        self.incoming = Vec::new();
+        self.read_done = true;
+        self.broken = true;
     }
 
     /// [`Self::process`] while rustls' connection holds the session.
@@ -221,10 +227,7 @@ impl ServerTls {
                 Err(e) => {
                     self.incoming.drain(..discard);
                     self.queue_alert();
-                    // The connection is dead: nothing buffered will be read.
-                    self.incoming = Vec::new();
-                    self.read_done = true;
-                    self.broken = true;
+                    self.fail();
                     return Err(e);
                 }
                 Ok(ConnectionState::ReadTraffic(mut records)) => {
