@@ -7,7 +7,8 @@
 //! Topology: load generator (open loop, fixed rate) → its in-process rustls client (the
 //! client-side mTLS hop, the same for all) → the terminator → an echo backend. For the peers
 //! the backend is a hyper HTTP/1.1 echo server in a child process; for retromesh it is a micro
-//! on the bridge's TCP line (played by this process), so that path includes the link.
+//! on the bridge's TCP line, played by another child process, so that path includes the link.
+//! The terminators take turns within each latency repetition (see `run_all`).
 
 #[path = "terminators/load.rs"]
 mod load;
@@ -20,11 +21,13 @@ mod targets;
 
 use std::io::BufRead;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use http_body_util::Full;
+use hyper::client::conn::http1::SendRequest;
 use load::Endpoint;
 use procs::Proc;
 use targets::Kind;
@@ -145,8 +148,13 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    if std::env::args().any(|a| a == "--echo-server") {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--echo-server") {
         load::echo_server_main();
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--echo-micro") {
+        micro::main(args.get(i + 1).map_or("", String::as_str));
         return;
     }
     let mut s = Settings::from_args();
@@ -190,22 +198,47 @@ fn main() {
 
 /// The echo backend, in a child process (this binary with `--echo-server`).
 fn start_echo(dir: &Path) -> (Proc, u16) {
-    let exe = std::env::current_exe().expect("own path");
+    let (proc, line) = start_child("echo backend", &["--echo-server"], dir.join("echo.log"))
+        .expect("start the echo backend");
+    let port: u16 = line.trim().parse().expect("a port number");
+    (proc, port)
+}
+
+/// Starts this binary with `args` and returns it with the first line it prints.
+fn start_child(name: &str, args: &[&str], log: PathBuf) -> Result<(Proc, String), String> {
+    let exe = std::env::current_exe().map_err(|e| format!("own path: {e}"))?;
+    let err = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
     let mut child = Command::new(exe)
-        .arg("--echo-server")
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
+        .stderr(err)
         .spawn()
-        .expect("start the echo backend");
+        .map_err(|e| format!("start the {name}: {e}"))?;
+    let out = child.stdout.take().expect("piped");
+    let proc = Proc::from_child(name, child, log);
     let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().expect("piped"))
+    std::io::BufReader::new(out)
         .read_line(&mut line)
-        .expect("the echo backend's port");
-    let port: u16 = line.trim().parse().expect("a port number");
-    (
-        Proc::from_child("echo backend", child, dir.join("echo.log")),
-        port,
-    )
+        .map_err(|e| format!("the {name}'s first line: {e}"))?;
+    Ok((proc, line))
+}
+
+/// A started terminator and what is gathered about it.
+struct Target {
+    kind: Kind,
+    run: targets::Running,
+    /// retromesh only: the micro on its line.
+    _micro: Option<Proc>,
+    ep: Endpoint,
+    pool: Vec<SendRequest<Full<Bytes>>>,
+    row: Row,
+    /// Per repetition: (terminator − baseline) and the terminator's own p50, p99, p99.9;
+    /// CPU seconds per 1,000 requests.
+    added: [Vec<f64>; 3],
+    abs: [Vec<f64>; 3],
+    cpu: Vec<f64>,
+    failed: Option<String>,
 }
 
 async fn run_all(s: &Settings, tmp: &Path, echo_port: u16) -> Vec<Row> {
@@ -219,28 +252,82 @@ async fn run_all(s: &Settings, tmp: &Path, echo_port: u16) -> Vec<Row> {
         eprintln!("the echo backend does not answer: {e}");
         std::process::exit(1);
     }
+    let skipped = |kind: Kind, why: String| {
+        println!("{}: skipped: {why}", kind.name());
+        Row {
+            name: kind.name().into(),
+            skipped: Some(why),
+            ..Row::default()
+        }
+    };
     let mut rows = Vec::new();
-    let mut base_abs: Vec<[f64; 3]> = Vec::new();
+    let mut started = Vec::new();
     for kind in Kind::ALL {
         if let Some(only) = &s.only {
             if !only.iter().any(|o| o == kind.name()) {
                 continue;
             }
         }
-        println!("\n== {}", kind.name());
-        let row = match run_one(s, kind, tmp, echo_port, &baseline, &body, &mut base_abs).await {
-            Ok(r) => r,
-            Err(e) => {
-                println!("{}: skipped: {e}", kind.name());
-                Row {
-                    name: kind.name().into(),
-                    skipped: Some(e),
-                    ..Row::default()
-                }
-            }
-        };
-        rows.push(row);
+        println!("starting {}", kind.name());
+        match start_target(s, kind, tmp, echo_port, &body).await {
+            Ok(t) => started.push(t),
+            Err(e) => rows.push(skipped(kind, e)),
+        }
     }
+
+    // The terminators take turns within each repetition, each right after a baseline run of
+    // its own, and the order rotates: a slow spell on the machine falls on all of them.
+    let mut base_pool = Vec::new();
+    for _ in 0..s.pool {
+        match load::connect(&baseline).await {
+            Ok(c) => base_pool.push(c),
+            Err(e) => {
+                eprintln!("the echo backend: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
+    println!("\n== latency, {} repetitions", s.reps);
+    for t in started.iter_mut() {
+        // Warm-up, not counted.
+        load::open_loop(&t.ep, &mut t.pool, &body, s.rate, 1.0).await;
+    }
+    load::open_loop(&baseline, &mut base_pool, &body, s.rate, 0.5).await;
+    let mut base_abs: Vec<[f64; 3]> = Vec::new();
+    for rep in 0..s.reps {
+        let n = started.len();
+        for k in 0..n {
+            let t = &mut started[(rep + k) % n];
+            if t.failed.is_some() {
+                continue;
+            }
+            let b = load::open_loop(&baseline, &mut base_pool, &body, s.rate, s.secs).await;
+            if let Err(e) = latency_rep(s, t, &body, &b, rep).await {
+                t.failed = Some(e);
+                continue;
+            }
+            let ps = [50.0, 99.0, 99.9];
+            base_abs.push(ps.map(|p| b.pct(p)));
+        }
+    }
+    drop(base_pool);
+
+    for mut t in started {
+        println!("\n== {}", t.kind.name());
+        let finished = match t.failed.take() {
+            Some(e) => Err(e),
+            None => finish(s, &mut t).await,
+        };
+        rows.push(match finished {
+            Ok(()) => t.row,
+            Err(e) => skipped(
+                t.kind,
+                format!("{e}\n{} log:\n{}", t.kind.name(), t.run.proc.log_tail()),
+            ),
+        });
+        // Dropping `t` stops the terminator before the next one holds its idle connections.
+    }
+    rows.sort_by_key(|r| Kind::ALL.iter().position(|k| k.name() == r.name));
     let mut base = Row {
         name: "baseline (plaintext, no terminator)".into(),
         ..Row::default()
@@ -252,145 +339,157 @@ async fn run_all(s: &Settings, tmp: &Path, echo_port: u16) -> Vec<Row> {
     rows
 }
 
-async fn run_one(
+/// Starts `kind` (and, for retromesh, the micro on its line), checks that it answers only
+/// with a client certificate, takes its idle RSS and opens its keep-alive pool.
+async fn start_target(
     s: &Settings,
     kind: Kind,
     tmp: &Path,
     echo_port: u16,
-    baseline: &Endpoint,
     body: &Bytes,
-    base_abs: &mut Vec<[f64; 3]>,
-) -> Result<Row, String> {
+) -> Result<Target, String> {
     let program = kind.program()?;
     let dir = tmp.join(kind.name());
-    let mut t = targets::start(kind, &program, tmp, &dir, echo_port, s.nofile)?;
-    let mut micro_task = None;
-    if let Some(line) = t.line_port {
-        match micro::start(SocketAddr::from(([127, 0, 0, 1], line))).await {
-            Ok(task) => micro_task = Some(task),
-            Err(e) => {
-                return Err(format!("the echo micro: {e}\n{}", t.proc.log_tail()));
+    let mut run = targets::start(kind, &program, tmp, &dir, echo_port, s.nofile)?;
+    let mut micro = None;
+    if let Some(line) = run.line_port {
+        let addr = format!("127.0.0.1:{line}");
+        let log = dir.join("micro.log");
+        // Reading its first line blocks until it LISTENs: off the runtime's threads.
+        let started = tokio::task::spawn_blocking(move || {
+            start_child("echo micro", &["--echo-micro", &addr], log)
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+        match started {
+            Ok((proc, ready)) if ready.trim() == "ready" => micro = Some(proc),
+            Ok((proc, why)) => {
+                let (why, its_log) = (why.trim(), proc.log_tail());
+                return Err(format!(
+                    "the echo micro: {why}\n{its_log}\nretromesh's log:\n{}",
+                    run.proc.log_tail()
+                ));
             }
+            Err(why) => return Err(format!("the echo micro: {why}")),
         }
     }
-    let result = measure(s, kind, tmp, &mut t, baseline, body, base_abs).await;
-    if let Some(task) = micro_task {
-        task.abort();
-    }
-    if let Err(e) = &result {
-        return Err(format!("{e}\n{} log:\n{}", kind.name(), t.proc.log_tail()));
-    }
-    result
-}
-
-async fn measure(
-    s: &Settings,
-    kind: Kind,
-    tmp: &Path,
-    t: &mut targets::Running,
-    baseline: &Endpoint,
-    body: &Bytes,
-    base_abs: &mut Vec<[f64; 3]>,
-) -> Result<Row, String> {
-    let mut row = Row {
-        name: kind.name().into(),
-        ..Row::default()
-    };
-    let addr = SocketAddr::from(([127, 0, 0, 1], t.port));
     let ep = Endpoint {
-        addr,
-        path: t.path,
+        addr: SocketAddr::from(([127, 0, 0, 1], run.port)),
+        path: run.path,
         tls: Some(load::client_config(tmp, true)?),
     };
-    load::wait_ready(&ep, body, Duration::from_secs(20))
-        .await
-        .map_err(|e| format!("not ready: {e}"))?;
-    t.proc.check_alive()?;
-    // The same request without a client certificate must fail, or this is not mTLS.
-    let anon = Endpoint {
-        tls: Some(load::client_config(tmp, false)?),
-        ..ep.clone()
-    };
-    let refused = tokio::time::timeout(Duration::from_secs(5), async {
-        let mut c = load::connect(&anon).await?;
-        load::request(&mut c, &anon, body).await
-    })
+    let checked = async {
+        load::wait_ready(&ep, body, Duration::from_secs(20))
+            .await
+            .map_err(|e| format!("not ready: {e}"))?;
+        run.proc.check_alive()?;
+        // The same request without a client certificate must fail, or this is not mTLS.
+        let anon = Endpoint {
+            tls: Some(load::client_config(tmp, false)?),
+            ..ep.clone()
+        };
+        let refused = tokio::time::timeout(Duration::from_secs(5), async {
+            let mut c = load::connect(&anon).await?;
+            load::request(&mut c, &anon, body).await
+        })
+        .await;
+        if let Ok(Ok(())) = refused {
+            return Err("a client without a certificate got an answer: check the config".into());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let rss_idle_kib = procs::rss_kib(&run.proc.tree());
+        let mut pool = Vec::new();
+        for _ in 0..s.pool {
+            pool.push(load::connect(&ep).await?);
+        }
+        Ok::<_, String>((rss_idle_kib, pool))
+    }
     .await;
-    if let Ok(Ok(())) = refused {
-        return Err("a client without a certificate got an answer: check the config".into());
-    }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    row.rss_idle_kib = procs::rss_kib(&t.proc.tree());
+    let (rss_idle_kib, pool) =
+        checked.map_err(|e| format!("{e}\n{} log:\n{}", kind.name(), run.proc.log_tail()))?;
+    Ok(Target {
+        kind,
+        row: Row {
+            name: kind.name().into(),
+            rss_idle_kib,
+            ..Row::default()
+        },
+        run,
+        _micro: micro,
+        ep,
+        pool,
+        added: Default::default(),
+        abs: Default::default(),
+        cpu: Vec::new(),
+        failed: None,
+    })
+}
 
-    let mut term_pool = Vec::new();
-    let mut base_pool = Vec::new();
-    for _ in 0..s.pool {
-        term_pool.push(load::connect(&ep).await?);
-        base_pool.push(load::connect(baseline).await?);
+/// One latency repetition of `t`, against the baseline run `b` made just before it.
+async fn latency_rep(
+    s: &Settings,
+    t: &mut Target,
+    body: &Bytes,
+    b: &load::RunResult,
+    rep: usize,
+) -> Result<(), String> {
+    let pids = t.run.proc.tree();
+    let c0 = procs::cpu_secs(&pids);
+    let r = load::open_loop(&t.ep, &mut t.pool, body, s.rate, s.secs).await;
+    let c1 = procs::cpu_secs(&pids);
+    t.run.proc.check_alive()?;
+    let mut line = format!("rep {} {}: ", rep + 1, t.kind.name());
+    for (i, p) in [50.0, 99.0, 99.9].iter().enumerate() {
+        let (tv, bv) = (r.pct(*p), b.pct(*p));
+        t.added[i].push(tv - bv);
+        t.abs[i].push(tv);
+        line += &format!("p{p} {tv:.0} µs (baseline {bv:.0})  ");
     }
-    // Warm-up, not counted.
-    load::open_loop(&ep, &mut term_pool, body, s.rate, 1.0).await;
-    load::open_loop(baseline, &mut base_pool, body, s.rate, 0.5).await;
-    let (mut added, mut abs, mut cpu) = (vec![vec![]; 3], vec![vec![]; 3], vec![]);
-    for rep in 0..s.reps {
-        let b = load::open_loop(baseline, &mut base_pool, body, s.rate, s.secs).await;
-        let pids = t.proc.tree();
-        let c0 = procs::cpu_secs(&pids);
-        let r = load::open_loop(&ep, &mut term_pool, body, s.rate, s.secs).await;
-        let c1 = procs::cpu_secs(&pids);
-        t.proc.check_alive()?;
-        let ps = [50.0, 99.0, 99.9];
-        let mut line = format!("rep {}: ", rep + 1);
-        let mut babs = [0.0; 3];
-        for (i, p) in ps.iter().enumerate() {
-            let (tv, bv) = (r.pct(*p), b.pct(*p));
-            added[i].push(tv - bv);
-            abs[i].push(tv);
-            babs[i] = bv;
-            line += &format!("p{p} {tv:.0} µs (baseline {bv:.0})  ");
-        }
-        base_abs.push(babs);
-        let done = r.latencies_us.len() as f64;
-        if done > 0.0 {
-            cpu.push((c1 - c0) / (done / 1000.0));
-        }
-        row.errors += r.errors + b.errors;
-        if let Some(e) = r.first_error.or(b.first_error) {
-            row.notes.push(format!("request error: {e}"));
-        }
-        println!(
-            "{line}cpu {:.3} s/1k, {} answers, {} errors",
-            cpu.last().copied().unwrap_or(f64::NAN),
-            r.latencies_us.len(),
-            r.errors
-        );
+    let done = r.latencies_us.len() as f64;
+    if done > 0.0 {
+        t.cpu.push((c1 - c0) / (done / 1000.0));
     }
+    t.row.errors += r.errors + b.errors;
+    if let Some(e) = r.first_error.clone().or(b.first_error.clone()) {
+        t.row.notes.push(format!("request error: {e}"));
+    }
+    println!(
+        "{line}cpu {:.3} s/1k, {} answers, {} errors",
+        t.cpu.last().copied().unwrap_or(f64::NAN),
+        r.latencies_us.len(),
+        r.errors
+    );
+    Ok(())
+}
+
+/// The latency medians, then full handshakes a second and the RSS with idle connections held.
+async fn finish(s: &Settings, t: &mut Target) -> Result<(), String> {
+    let row = &mut t.row;
     for i in 0..3 {
-        row.added[i] = median(added[i].clone());
-        row.abs[i] = median(abs[i].clone());
+        row.added[i] = median(t.added[i].clone());
+        row.abs[i] = median(t.abs[i].clone());
     }
-    row.cpu_per_1k = median(cpu);
-    drop(term_pool);
-    drop(base_pool);
+    row.cpu_per_1k = median(t.cpu.clone());
+    t.pool.clear();
 
     let mut hs = Vec::new();
     for _ in 0..s.hs_reps {
-        let (rate, errors, first) = load::handshakes(&ep, s.hs_conc, s.hs_secs).await;
+        let (rate, errors, first) = load::handshakes(&t.ep, s.hs_conc, s.hs_secs).await;
         println!("handshakes: {rate:.0}/s, {errors} errors");
         hs.push(rate);
         row.hs_errors += errors;
         if let Some(e) = first {
             row.notes.push(format!("handshake error: {e}"));
         }
-        t.proc.check_alive()?;
+        t.run.proc.check_alive()?;
     }
     row.hs_per_sec = median(hs);
     // Let TIME_WAIT and the terminator's per-connection state settle.
     tokio::time::sleep(Duration::from_secs(1)).await;
 
-    let held = load::hold(&ep, s.idle_conns, 64).await;
-    settle(&t.proc.tree()).await;
-    row.rss_held_kib = procs::rss_kib(&t.proc.tree());
+    let held = load::hold(&t.ep, s.idle_conns, 64).await;
+    settle(&t.run.proc.tree()).await;
+    row.rss_held_kib = procs::rss_kib(&t.run.proc.tree());
     row.held_alive = held.alive.load(std::sync::atomic::Ordering::Relaxed);
     row.held_opened = held.opened;
     row.held_failed = held.failed;
@@ -406,8 +505,8 @@ async fn measure(
         mb(row.rss_held_kib)
     );
     drop(held);
-    t.proc.check_alive()?;
-    Ok(row)
+    t.run.proc.check_alive()?;
+    Ok(())
 }
 
 /// Waits (up to 10 s) until the terminator has used no CPU for half a second: it has then

@@ -1,5 +1,7 @@
 //! The retromesh path's echo backend: a micro, played in Rust over the bridge's TCP line, that
-//! LISTENs and answers each REQUEST with a REPLY carrying the request's body.
+//! LISTENs and answers each REQUEST with a REPLY carrying the request's body. It runs in its
+//! own process (`--echo-micro ADDR`), as the peers' echo backend does, so that its scheduling
+//! and CPU are apart from the load generator's.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -10,9 +12,34 @@ use tokio::net::TcpStream;
 
 const WAIT: Duration = Duration::from_secs(10);
 
+/// The child process's body: connects to the bridge's line at `line`, prints `ready` once it
+/// LISTENs (or the reason it cannot, and exits 1), then serves until the line closes.
+pub fn main(line: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let started = match line.parse() {
+            Ok(addr) => start(addr).await,
+            Err(e) => Err(format!("--echo-micro {line}: {e}")),
+        };
+        match started {
+            Ok(c) => {
+                println!("ready");
+                serve(c).await;
+            }
+            Err(e) => {
+                println!("{e}");
+                std::process::exit(1);
+            }
+        }
+    });
+}
+
 /// Connects to the bridge's `--tcp-listen` port (retrying while the bridge starts), says
-/// HELLO and LISTEN, then serves requests until the line closes.
-pub async fn start(line: SocketAddr) -> Result<tokio::task::JoinHandle<()>, String> {
+/// HELLO and LISTEN.
+async fn start(line: SocketAddr) -> Result<FrameClient<TcpStream>, String> {
     let until = Instant::now() + Duration::from_secs(20);
     let stream = loop {
         match TcpStream::connect(line).await {
@@ -36,32 +63,34 @@ pub async fn start(line: SocketAddr) -> Result<tokio::task::JoinHandle<()>, Stri
     if l.status != 200 {
         return Err(format!("LISTEN answered {}", l.status));
     }
-    Ok(tokio::spawn(async move {
-        loop {
-            match c.recv_message(Duration::from_secs(3600)).await {
-                Ok(a) if a.op == Op::Request => {
-                    let sent = c
-                        .send_chunked(
-                            a.id,
-                            |b| Body::Reply {
-                                status: 200,
-                                body: b,
-                            },
-                            &a.body,
-                            WAIT,
-                        )
-                        .await;
-                    if let Err(e) = sent {
-                        eprintln!("echo micro: REPLY failed: {e}");
-                        return;
-                    }
-                }
-                Ok(_) | Err(ClientError::Timeout(_)) => {}
-                Err(e) => {
-                    eprintln!("echo micro: {e}");
+    Ok(c)
+}
+
+async fn serve(mut c: FrameClient<TcpStream>) {
+    loop {
+        match c.recv_message(Duration::from_secs(3600)).await {
+            Ok(a) if a.op == Op::Request => {
+                let sent = c
+                    .send_chunked(
+                        a.id,
+                        |b| Body::Reply {
+                            status: 200,
+                            body: b,
+                        },
+                        &a.body,
+                        WAIT,
+                    )
+                    .await;
+                if let Err(e) = sent {
+                    eprintln!("echo micro: REPLY failed: {e}");
                     return;
                 }
             }
+            Ok(_) | Err(ClientError::Timeout(_)) => {}
+            Err(e) => {
+                eprintln!("echo micro: {e}");
+                return;
+            }
         }
-    }))
+    }
 }
