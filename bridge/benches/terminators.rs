@@ -224,6 +224,9 @@ fn start_child(name: &str, args: &[&str], log: PathBuf) -> Result<(Proc, String)
     Ok((proc, line))
 }
 
+/// The latency percentiles reported, in the order of `Row::added` and `Row::abs`.
+const PERCENTILES: [f64; 3] = [50.0, 99.0, 99.9];
+
 /// A started terminator and what is gathered about it.
 struct Target {
     kind: Kind,
@@ -306,8 +309,7 @@ async fn run_all(s: &Settings, tmp: &Path, echo_port: u16) -> Vec<Row> {
                 t.failed = Some(e);
                 continue;
             }
-            let ps = [50.0, 99.0, 99.9];
-            base_abs.push(ps.map(|p| b.pct(p)));
+            base_abs.push(PERCENTILES.map(|p| b.pct(p)));
         }
     }
     drop(base_pool);
@@ -439,7 +441,7 @@ async fn latency_rep(
     let c1 = procs::cpu_secs(&pids);
     t.run.proc.check_alive()?;
     let mut line = format!("rep {} {}: ", rep + 1, t.kind.name());
-    for (i, p) in [50.0, 99.0, 99.9].iter().enumerate() {
+    for (i, p) in PERCENTILES.iter().enumerate() {
         let (tv, bv) = (r.pct(*p), b.pct(*p));
         t.added[i].push(tv - bv);
         t.abs[i].push(tv);
