@@ -398,7 +398,7 @@ async fn start_target(
         if let Ok(Ok(())) = refused {
             return Err("a client without a certificate got an answer: check the config".into());
         }
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        settle(&run.proc.tree()).await;
         let rss_idle_kib = procs::rss_kib(&run.proc.tree());
         let mut pool = Vec::new();
         for _ in 0..s.pool {

@@ -11,6 +11,8 @@ use retromesh_link_frame::{
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 
+use crate::alarm::Alarm;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("the line failed: {0}")]
@@ -47,6 +49,7 @@ pub struct FrameClient<T> {
     delivered: VecDeque<Vec<u8>>,
     hello_reply: Option<HelloReply>,
     next_id: u8,
+    alarm: Alarm,
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin> FrameClient<T> {
@@ -56,6 +59,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> FrameClient<T> {
             session: LinkSession::new(config),
             epoch: Instant::now(),
             delivered: VecDeque::new(),
+            alarm: Alarm::new(),
             hello_reply: None,
             next_id: 1,
         }
@@ -314,7 +318,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> FrameClient<T> {
                         }
                     }
                 }
-                _ = tokio::time::sleep_until(timer) => {
+                // By the clock: the alarm may fire early.
+                _ = self.alarm.until(Some(timer)) => {
                     if let Some(Event::GaveUp { .. }) = self.session.poll(self.now()) {
                         return Err(ClientError::GaveUp);
                     }

@@ -5,6 +5,7 @@
 //! `retromesh-link-frame` in frame mode or speaks [`line`] mode, and callers reach each micro
 //! through its [`Micro`] handle. A micro's GET and POST go to an [`upstream::Upstream`].
 
+pub mod alarm;
 pub mod client;
 pub mod line;
 pub mod micro;

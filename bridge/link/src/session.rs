@@ -16,6 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
+use crate::alarm::Alarm;
 use crate::line::{self, Answer, Command, LineAssembler, LineError, Pager, RawLine};
 use crate::micro::{
     why_no_screen, Ask, CallError, Inbound, LinkCounters, LinkState, Micro, MicroReply, Mode,
@@ -313,6 +314,7 @@ impl<'a> Connection<'a> {
     async fn run(&mut self, io: BoxedIo, requests: &mut mpsc::Receiver<Inbound>) -> Ended {
         let (mut rd, mut wr) = tokio::io::split(io);
         let mut buf = [0u8; 512];
+        let mut alarm = Alarm::new();
         let ended = loop {
             if let Err(e) = self.flush(&mut wr).await {
                 break Ended::Lost(format!("write to the micro failed: {e}"));
@@ -339,7 +341,7 @@ impl<'a> Connection<'a> {
                 Some((for_, resp)) = self.calls.next(), if !self.calls.is_empty() => {
                     self.on_upstream(for_, resp);
                 }
-                _ = sleep_until(timer) => self.on_timer(),
+                _ = alarm.until(timer) => self.on_timer(),
             }
             self.sync_counters();
         };
@@ -366,6 +368,7 @@ impl<'a> Connection<'a> {
         }
     }
 
+    /// Goes by the clock: the alarm may fire early.
     fn on_timer(&mut self) {
         let now = self.now_ms();
         if let Some(Event::GaveUp { seq }) = self.session.poll(now) {
@@ -994,13 +997,6 @@ impl<'a> Connection<'a> {
             LinkCounters::add(&c.resyncs, d(s.resyncs, self.seen.resyncs));
         }
         self.seen = s;
-    }
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }
 
