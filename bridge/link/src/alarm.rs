@@ -1,19 +1,18 @@
 //! One timer for a loop that works out its next deadline on every pass.
 
-use std::time::Duration;
-
 use tokio::time::{Instant, Sleep};
 
 /// A deadline timer that is moved earlier only when it must be.
 ///
 /// A fresh `sleep_until` on every pass registers a timer each time, and tokio wakes its I/O
 /// driver whenever a new timer is due before the driver's next wake: on a link that answers a
-/// request every few milliseconds, that was a wake-up for nothing on every request. Here a
+/// request every few milliseconds, that was a write to its eventfd on almost every request. Here a
 /// later deadline leaves the armed one in place. It then fires early, the loop's check finds
 /// nothing due, and the next pass arms it at the deadline wanted then. So whatever the loop
 /// does when it fires must go by the clock, not by the firing.
 pub struct Alarm {
-    sleep: std::pin::Pin<Box<Sleep>>,
+    /// Made on first use, inside the runtime.
+    sleep: Option<std::pin::Pin<Box<Sleep>>>,
 }
 
 impl Default for Alarm {
@@ -24,11 +23,7 @@ impl Default for Alarm {
 
 impl Alarm {
     pub fn new() -> Self {
-        // Far enough never to fire before the first real deadline moves it.
-        let idle = Instant::now() + Duration::from_secs(86_400 * 365);
-        Alarm {
-            sleep: Box::pin(tokio::time::sleep_until(idle)),
-        }
+        Alarm { sleep: None }
     }
 
     /// Completes at `at` or earlier (see the type's note); never when `at` is `None`.
@@ -36,20 +31,25 @@ impl Alarm {
         let Some(at) = at else {
             return std::future::pending().await;
         };
-        if self.sleep.is_elapsed() || self.sleep.deadline() > at {
-            self.sleep.as_mut().reset(at);
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
+        if sleep.is_elapsed() || sleep.deadline() > at {
+            sleep.as_mut().reset(at);
         }
-        self.sleep.as_mut().await
+        sleep.as_mut().await
     }
 
     /// When it will fire if left alone.
-    pub fn armed_for(&self) -> Instant {
-        self.sleep.deadline()
+    pub fn armed_for(&self) -> Option<Instant> {
+        self.sleep.as_ref().map(|s| s.deadline())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[tokio::test(start_paused = true)]
@@ -69,7 +69,7 @@ mod tests {
         let waited =
             tokio::time::timeout(Duration::from_millis(200), alarm.until(Some(early))).await;
         assert!(waited.is_err(), "fired before its deadline");
-        assert_eq!(alarm.armed_for(), early);
+        assert_eq!(alarm.armed_for(), Some(early));
         alarm.until(Some(early + Duration::from_secs(30))).await;
         assert_eq!(Instant::now(), early, "kept the earlier deadline");
 
@@ -79,6 +79,11 @@ mod tests {
         let near = Instant::now() + Duration::from_millis(10);
         alarm.until(Some(near)).await;
         assert_eq!(Instant::now(), near);
+    }
+
+    #[test]
+    fn can_be_made_outside_a_runtime() {
+        assert_eq!(Alarm::new().armed_for(), None);
     }
 
     #[tokio::test(start_paused = true)]
