@@ -486,8 +486,8 @@ async fn finish(s: &Settings, t: &mut Target) -> Result<(), String> {
         t.run.proc.check_alive()?;
     }
     row.hs_per_sec = median(hs);
-    // Let TIME_WAIT and the terminator's per-connection state settle.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Let the terminator finish closing the handshake loops' connections.
+    settle(&t.run.proc.tree()).await;
 
     let held = load::hold(&t.ep, s.idle_conns, 64).await;
     settle(&t.run.proc.tree()).await;
