@@ -17,6 +17,7 @@
 //! `tcp://PEER`.
 
 mod recent;
+mod repoll;
 pub mod routes;
 mod timers;
 mod view;
@@ -42,6 +43,8 @@ use retromesh_link_frame::Method;
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
+
+use repoll::Repoll;
 
 /// Who sent a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -727,15 +730,18 @@ pub async fn serve_connection<I>(
         HttpVersion::Http2 => builder.http2_only(),
     };
     let conn = builder.serve_connection(TokioIo::new(io), service);
-    tokio::pin!(conn);
     // On drain, the request in flight finishes and an idle keep-alive connection closes.
-    let ended = tokio::select! {
-        ended = conn.as_mut() => ended,
-        () = drain.begun() => {
-            conn.as_mut().graceful_shutdown();
-            conn.await
+    let serving = std::pin::pin!(async move {
+        tokio::pin!(conn);
+        tokio::select! {
+            ended = conn.as_mut() => ended,
+            () = drain.begun() => {
+                conn.as_mut().graceful_shutdown();
+                conn.await
+            }
         }
-    };
+    });
+    let ended = Repoll::new(serving).await;
     if let Err(e) = ended {
         tracing::debug!(%e, %peer, "connection ended with an error");
     }
