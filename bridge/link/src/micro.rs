@@ -151,7 +151,34 @@ pub(crate) enum Ask {
 
 pub(crate) struct Inbound {
     pub ask: Ask,
-    pub reply: oneshot::Sender<Result<MicroReply, CallError>>,
+    pub reply: oneshot::Sender<Reply>,
+}
+
+/// What the session sends back for one call.
+pub(crate) struct Reply {
+    result: Result<MicroReply, CallError>,
+    /// Dropped once the caller has taken the result (see [`Inbound::answer`]).
+    _taken: Option<oneshot::Sender<()>>,
+}
+
+impl Inbound {
+    pub fn fail(self, error: CallError) {
+        let _ = self.reply.send(Reply {
+            result: Err(error),
+            _taken: None,
+        });
+    }
+
+    /// Hands the caller its reply. The receiver returned (None if the caller is gone)
+    /// resolves once the caller has taken it, in the caller's task.
+    pub fn answer(self, reply: MicroReply) -> Option<oneshot::Receiver<()>> {
+        let (taken, on_taken) = oneshot::channel();
+        let reply = Reply {
+            result: Ok(reply),
+            _taken: Some(taken),
+        };
+        self.reply.send(reply).ok().map(|()| on_taken)
+    }
 }
 
 /// A handle on one micro; cheap to clone. The session ends when the last handle is dropped.
@@ -270,7 +297,7 @@ impl Micro {
                 },
             })?;
         match tokio::time::timeout(self.deadline, rx).await {
-            Ok(Ok(result)) => result,
+            Ok(Ok(reply)) => reply.result,
             Ok(Err(_)) => Err(CallError::LinkDown {
                 micro,
                 why: "the session ended during the request".into(),

@@ -13,7 +13,7 @@ use retromesh_link_frame::{
     SessionConfig, Version, FLAG_MORE, FLAG_TRUNCATED, MAX_BODY_LEN, MAX_PAYLOAD_LEN,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use crate::alarm::Alarm;
@@ -191,10 +191,10 @@ async fn run(
                 _ = &mut wake => break,
                 req = requests.recv() => match req {
                     Some(inbound) => {
-                        let _ = inbound.reply.send(Err(CallError::LinkDown {
+                        inbound.fail(CallError::LinkDown {
                             micro: spec.name.clone(),
                             why: why.clone(),
-                        }));
+                        });
                     }
                     None => return,
                 },
@@ -259,6 +259,12 @@ struct Connection<'a> {
     assembly: Option<Assembly>,
     listening: bool,
     in_flight: Option<InFlight>,
+    /// Output to the micro waits while a caller takes its reply (resolves when taken), or
+    /// until anything else happens on the loop. On a machine with few cores the micro's
+    /// wake-up for our ACK would otherwise preempt the caller's answer. No timer bounds it,
+    /// since moving the loop's alarm earlier costs a wake-up per request: a caller whose task
+    /// stalls costs the micro one resend of its REPLY, which ends the wait.
+    held: Option<oneshot::Receiver<()>>,
     next_request_id: u8,
     calls: Calls,
     seen: retromesh_link_frame::Stats,
@@ -295,6 +301,7 @@ impl<'a> Connection<'a> {
             assembly: None,
             listening: false,
             in_flight: None,
+            held: None,
             next_request_id: 1,
             calls: FuturesUnordered::new(),
             seen: Default::default(),
@@ -316,11 +323,16 @@ impl<'a> Connection<'a> {
         let mut buf = [0u8; 512];
         let mut alarm = Alarm::new();
         let ended = loop {
-            if let Err(e) = self.flush(&mut wr).await {
-                break Ended::Lost(format!("write to the micro failed: {e}"));
+            if self.held.is_none() {
+                if let Err(e) = self.flush(&mut wr).await {
+                    break Ended::Lost(format!("write to the micro failed: {e}"));
+                }
             }
             let timer = self.next_deadline();
             let can_take = self.in_flight.is_none();
+            // Dropped, and so released, when another branch wins.
+            let held = self.held.take();
+            let holding = held.is_some();
             tokio::select! {
                 r = rd.read(&mut buf) => match r {
                     Ok(0) => break Ended::Lost("the line closed (device unplugged or peer gone)".into()),
@@ -341,6 +353,7 @@ impl<'a> Connection<'a> {
                 Some((for_, resp)) = self.calls.next(), if !self.calls.is_empty() => {
                     self.on_upstream(for_, resp);
                 }
+                _ = taken(held), if holding => {}
                 _ = alarm.until(timer) => self.on_timer(),
             }
             self.sync_counters();
@@ -392,7 +405,7 @@ impl<'a> Connection<'a> {
 
     fn fail_in_flight(&mut self, err: impl FnOnce(String) -> CallError) {
         if let Some(f) = self.in_flight.take() {
-            let _ = f.inbound.reply.send(Err(err(self.spec.name.clone())));
+            f.inbound.fail(err(self.spec.name.clone()));
         }
     }
 
@@ -772,9 +785,9 @@ impl<'a> Connection<'a> {
             return self.ask_screen(inbound);
         }
         if !self.listening {
-            let _ = inbound.reply.send(Err(CallError::NotListening {
+            inbound.fail(CallError::NotListening {
                 micro: self.spec.name.clone(),
-            }));
+            });
             return;
         }
         let id = self.next_id();
@@ -846,9 +859,7 @@ impl<'a> Connection<'a> {
     fn ask_screen(&mut self, inbound: Inbound) {
         if let Some(why) = why_no_screen(self.mode, self.hello, self.caps) {
             let micro = self.spec.name.clone();
-            let _ = inbound
-                .reply
-                .send(Err(CallError::Unsupported { micro, why }));
+            inbound.fail(CallError::Unsupported { micro, why });
             return;
         }
         let id = self.next_id();
@@ -868,7 +879,7 @@ impl<'a> Connection<'a> {
                     Ask::Screen => body,
                     Ask::Request(_) => text::from_micro(&body, self.charset()).into_bytes(),
                 };
-                let _ = f.inbound.reply.send(Ok(MicroReply { status, body }));
+                self.held = f.inbound.answer(MicroReply { status, body });
             }
             other => {
                 self.in_flight = other;
@@ -957,10 +968,10 @@ impl<'a> Connection<'a> {
             }
             Command::Reply { status, text } => match self.in_flight.take() {
                 Some(f) => {
-                    let _ = f.inbound.reply.send(Ok(MicroReply {
+                    self.held = f.inbound.answer(MicroReply {
                         status,
                         body: text.into_bytes(),
-                    }));
+                    });
                     self.answer(Answer::new(200, "SENT", Vec::new()))
                 }
                 None => {
@@ -1028,6 +1039,13 @@ fn format_utc(at: std::time::SystemTime) -> String {
         .replace('T', " ")
         .trim_end_matches('Z')
         .to_string()
+}
+
+/// Resolves once the caller has taken the reply `held` waits on (or is gone).
+async fn taken(held: Option<oneshot::Receiver<()>>) {
+    if let Some(taken) = held {
+        let _ = taken.await;
+    }
 }
 
 #[cfg(test)]

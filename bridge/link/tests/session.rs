@@ -172,6 +172,62 @@ async fn frame_mode_serves_a_request_from_the_mesh() {
     );
 }
 
+/// The ACK of a REPLY waits while the caller takes the reply, so that the micro's wake-up does
+/// not compete with the caller's answer. A caller whose task stalls costs one resend of the
+/// REPLY, which ends the wait; the reply still arrives once.
+#[tokio::test(start_paused = true)]
+async fn a_replys_ack_waits_for_the_caller_to_take_it_or_for_the_micro_to_resend() {
+    use std::future::Future;
+    use std::task::Poll;
+    use tokio::time::Instant;
+
+    let svc = service().await;
+    let (line, end) = Once::pair();
+    let micro = retromesh_link::spawn(spec("speccy", line), services(&svc));
+    let config = SessionConfig::for_baud(115_200);
+    let resend_after = Duration::from_millis(config.retransmit_timeout_ms);
+    let mut c = FrameClient::new(end, config);
+    c.hello(MachineId::Zx48, WAIT).await.unwrap();
+    c.call(Body::Listen { label: b"" }, WAIT).await.unwrap();
+    let request = || InboundRequest {
+        method: Method::Get,
+        path: "/now".into(),
+        caller: "spiffe://retromesh.local/ns/default/sa/clock".into(),
+        body: Vec::new(),
+    };
+
+    // A caller waiting on its task: the ACK leaves as soon as the caller has the reply.
+    let caller = micro.clone();
+    let waiting = tokio::spawn(async move { caller.call(request()).await });
+    let req = c.recv_message(WAIT).await.unwrap();
+    let sent = Instant::now();
+    c.reply(req.id, 200, b"AT ONCE", WAIT).await.unwrap();
+    assert!(
+        sent.elapsed() < resend_after,
+        "ACK after {:?}",
+        sent.elapsed()
+    );
+    assert_eq!(c.session().stats().retransmits, 0);
+    assert_eq!(waiting.await.unwrap().unwrap().body, b"AT ONCE");
+
+    // A caller whose task does not run while its reply arrives: the micro resends once.
+    let mut stalled = Box::pin(micro.call(request()));
+    let first = std::future::poll_fn(|cx| Poll::Ready(stalled.as_mut().poll(cx))).await;
+    assert!(first.is_pending());
+    let req = c.recv_message(WAIT).await.unwrap();
+    let sent = Instant::now();
+    c.reply(req.id, 200, b"STALLED", WAIT).await.unwrap();
+    assert!(
+        sent.elapsed() >= resend_after,
+        "ACK after {:?}",
+        sent.elapsed()
+    );
+    assert_eq!(c.session().stats().retransmits, 1);
+    assert_eq!(stalled.await.unwrap().body, b"STALLED");
+    assert!(micro.state().is_up(), "{:?}", micro.state());
+    assert_eq!(micro.stats().bad_messages, 0);
+}
+
 #[tokio::test]
 async fn every_message_arrives_once_and_in_order_over_a_faulty_line() {
     let svc = service().await;
