@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use retromesh_link::client::{ClientError, FrameClient};
+use retromesh_link::client::{Answer, ClientError, FrameClient};
 use retromesh_link_frame::{Body, MachineId, Op, SessionConfig};
 use tokio::net::TcpStream;
 
@@ -66,26 +66,12 @@ async fn start(line: SocketAddr) -> Result<FrameClient<TcpStream>, String> {
     Ok(c)
 }
 
+/// Echoes each REQUEST's body in a REPLY sent at once: the REQUEST's ACK leaves in the same
+/// write, as the peers' echo backend answers in one write.
 async fn serve(mut c: FrameClient<TcpStream>) {
+    let echo = |a: &Answer| (a.op == Op::Request).then(|| (200, a.body.clone()));
     loop {
-        match c.recv_message(Duration::from_secs(3600)).await {
-            Ok(a) if a.op == Op::Request => {
-                let sent = c
-                    .send_chunked(
-                        a.id,
-                        |b| Body::Reply {
-                            status: 200,
-                            body: b,
-                        },
-                        &a.body,
-                        WAIT,
-                    )
-                    .await;
-                if let Err(e) = sent {
-                    eprintln!("echo micro: REPLY failed: {e}");
-                    return;
-                }
-            }
+        match c.answer_next(Duration::from_secs(3600), echo).await {
             Ok(_) | Err(ClientError::Timeout(_)) => {}
             Err(e) => {
                 eprintln!("echo micro: {e}");

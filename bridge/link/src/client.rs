@@ -133,7 +133,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> FrameClient<T> {
     /// Sends one DATA payload and waits for its ACK.
     pub async fn send(&mut self, payload: &[u8], wait: Duration) -> Result<(), ClientError> {
         let until = Instant::now() + wait;
-        if !self.pump_until(until, |c| !c.session.is_busy()).await? {
+        // Not busy: queued at once, so an ACK still waiting leaves in the same write.
+        if self.session.is_busy() && !self.pump_until(until, |c| !c.session.is_busy()).await? {
             return Err(ClientError::Timeout(wait));
         }
         self.session
@@ -148,8 +149,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> FrameClient<T> {
 
     /// The next DATA payload from the bridge.
     pub async fn recv(&mut self, wait: Duration) -> Result<Vec<u8>, ClientError> {
+        self.recv_holding(wait, false).await
+    }
+
+    /// [`recv`](Self::recv); with `hold`, the payload's ACK stays queued for the next call
+    /// to take out, which must come at once.
+    async fn recv_holding(&mut self, wait: Duration, hold: bool) -> Result<Vec<u8>, ClientError> {
         let until = Instant::now() + wait;
-        if self.pump_until(until, |c| !c.delivered.is_empty()).await? {
+        if self.pump(until, |c| !c.delivered.is_empty(), hold).await? {
             Ok(self.delivered.pop_front().expect("checked"))
         } else {
             Err(ClientError::Timeout(wait))
@@ -158,12 +165,39 @@ impl<T: AsyncRead + AsyncWrite + Unpin> FrameClient<T> {
 
     /// The next whole message from the bridge, CONT frames joined.
     pub async fn recv_message(&mut self, wait: Duration) -> Result<Answer, ClientError> {
-        let first = self.recv(wait).await?;
+        self.recv_message_holding(wait, false).await
+    }
+
+    /// Takes the bridge's next message and answers it at once with the REPLY `answer` makes
+    /// of it, if any. The ACK of the message's last frame leaves in the same write as the
+    /// REPLY, so the bridge wakes once for both, as it would for a micro that answers from
+    /// memory on a line that buffers. Returns the message.
+    pub async fn answer_next(
+        &mut self,
+        wait: Duration,
+        answer: impl FnOnce(&Answer) -> Option<(u16, Vec<u8>)>,
+    ) -> Result<Answer, ClientError> {
+        let m = self.recv_message_holding(wait, true).await?;
+        match answer(&m) {
+            Some((status, body)) => self.reply(m.id, status, &body, wait).await?,
+            None => {
+                self.pump(Instant::now() + wait, |_| true, false).await?;
+            }
+        }
+        Ok(m)
+    }
+
+    async fn recv_message_holding(
+        &mut self,
+        wait: Duration,
+        hold: bool,
+    ) -> Result<Answer, ClientError> {
+        let first = self.recv_holding(wait, hold).await?;
         let m = Message::decode(&first).map_err(|e| ClientError::Bad(e.to_string()))?;
         let mut answer = owned(&m);
         let mut more = m.more();
         while more {
-            let next = self.recv(wait).await?;
+            let next = self.recv_holding(wait, hold).await?;
             let c = Message::decode(&next).map_err(|e| ClientError::Bad(e.to_string()))?;
             match c.body {
                 retromesh_link_frame::Body::Cont { body } if c.id == answer.id => {
@@ -281,8 +315,22 @@ impl<T: AsyncRead + AsyncWrite + Unpin> FrameClient<T> {
         until: Instant,
         done: impl Fn(&Self) -> bool,
     ) -> Result<bool, ClientError> {
+        self.pump(until, done, false).await
+    }
+
+    /// [`pump_until`](Self::pump_until); with `hold`, what `done` found is returned before
+    /// anything it caused (an ACK) is written.
+    async fn pump(
+        &mut self,
+        until: Instant,
+        done: impl Fn(&Self) -> bool,
+        hold: bool,
+    ) -> Result<bool, ClientError> {
         let mut buf = [0u8; 1024];
         loop {
+            if hold && done(self) {
+                return Ok(true);
+            }
             let now = self.now();
             let mut out = [0u8; 1024];
             loop {

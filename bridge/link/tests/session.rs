@@ -172,6 +172,141 @@ async fn frame_mode_serves_a_request_from_the_mesh() {
     );
 }
 
+/// The micro's end of a line, keeping each write it makes.
+struct Writes {
+    io: tokio::io::DuplexStream,
+    writes: Vec<Vec<u8>>,
+}
+
+impl tokio::io::AsyncRead for Writes {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for Writes {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.io).poll_write(cx, buf);
+        if let std::task::Poll::Ready(Ok(n)) = polled {
+            self.writes.push(buf[..n].to_vec());
+        }
+        polled
+    }
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_flush(cx)
+    }
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+/// What one write holds, in order: "ACK" or "DATA" for each whole frame.
+fn frames_in(write: &[u8]) -> Vec<&'static str> {
+    use retromesh_link_frame::{slip::SlipDecoder, Frame, FrameKind};
+    let mut slip = SlipDecoder::<{ retromesh_link_frame::MAX_BODY_LEN }>::new();
+    let mut kinds = Vec::new();
+    for &b in write {
+        if let Some(body) = slip.push(b) {
+            kinds.push(
+                match Frame::decode(body.expect("good SLIP"))
+                    .expect("a frame")
+                    .kind
+                {
+                    FrameKind::Ack => "ACK",
+                    FrameKind::Data => "DATA",
+                    _ => "other",
+                },
+            );
+        }
+    }
+    assert!(slip.is_idle(), "a write ends on a frame boundary");
+    kinds
+}
+
+/// A micro that answers at once sends the REQUEST's ACK in the same write as its REPLY, so
+/// the bridge wakes once for both; one that takes the request first ACKs it on its own. A
+/// REQUEST in several frames has each earlier frame ACKed before the next comes.
+#[tokio::test]
+async fn answer_next_puts_the_requests_ack_and_the_reply_in_one_write() {
+    let svc = service().await;
+    let (line, end) = Once::pair();
+    let micro = retromesh_link::spawn(spec("speccy", line), services(&svc));
+    let end = Writes {
+        io: end,
+        writes: Vec::new(),
+    };
+    let mut c = FrameClient::new(end, SessionConfig::for_baud(115_200));
+    c.hello(MachineId::Zx128, WAIT).await.unwrap();
+    let listening = c.call(Body::Listen { label: b"" }, WAIT).await.unwrap();
+    assert_eq!(listening.status, 200);
+    let call = |body: Vec<u8>| {
+        let caller = micro.clone();
+        tokio::spawn(async move {
+            caller
+                .call(InboundRequest {
+                    method: Method::Post,
+                    path: "/echo".into(),
+                    caller: "spiffe://retromesh.local/ns/default/sa/weather".into(),
+                    body,
+                })
+                .await
+        })
+    };
+
+    // Taken first, then answered: two writes.
+    let pending = call(b"one".to_vec());
+    c.line_mut().writes.clear();
+    let req = c.recv_message(WAIT).await.unwrap();
+    c.reply(req.id, 200, &req.body, WAIT).await.unwrap();
+    assert_eq!(pending.await.unwrap().unwrap().body, b"one");
+    let writes: Vec<_> = c.line_mut().writes.iter().map(|w| frames_in(w)).collect();
+    assert_eq!(writes, [vec!["ACK"], vec!["DATA"]]);
+
+    // Answered at once: one write.
+    let echo = |a: &retromesh_link::client::Answer| Some((200, a.body.clone()));
+    for body in [b"two".to_vec(), vec![b'z'; 600]] {
+        let pending = call(body.clone());
+        c.line_mut().writes.clear();
+        let req = c.answer_next(WAIT, echo).await.unwrap();
+        assert_eq!((req.op, &req.body), (Op::Request, &body));
+        let reply = pending.await.unwrap().unwrap();
+        assert_eq!((reply.status, &reply.body), (200, &body));
+        let writes: Vec<_> = c.line_mut().writes.iter().map(|w| frames_in(w)).collect();
+        // Earlier frames of a long REQUEST are ACKed one by one; the last one's ACK goes with
+        // the REPLY, and a long REPLY goes on in CONT frames.
+        let at = writes
+            .iter()
+            .position(|w| *w == ["ACK", "DATA"])
+            .unwrap_or_else(|| panic!("no ACK+DATA write: {writes:?}"));
+        assert!(writes[..at].iter().all(|w| *w == ["ACK"]), "{writes:?}");
+        assert!(
+            writes[at + 1..].iter().all(|w| *w == ["DATA"]),
+            "{writes:?}"
+        );
+        let more_frames = usize::from(body.len() > 250);
+        assert_eq!(
+            (at.min(1), (writes.len() - at - 1).min(1)),
+            (more_frames, more_frames),
+            "{writes:?}"
+        );
+    }
+    assert_eq!(micro.stats().retransmits, 0);
+}
+
 /// The ACK of a REPLY waits while the caller takes the reply, so that the micro's wake-up does
 /// not compete with the caller's answer. A caller whose task stalls costs one resend of the
 /// REPLY, which ends the wait; the reply still arrives once.
