@@ -172,48 +172,6 @@ async fn frame_mode_serves_a_request_from_the_mesh() {
     );
 }
 
-/// The micro's end of a line, keeping each write it makes.
-struct Writes {
-    io: tokio::io::DuplexStream,
-    writes: Vec<Vec<u8>>,
-}
-
-impl tokio::io::AsyncRead for Writes {
-    fn poll_read(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.io).poll_read(cx, buf)
-    }
-}
-
-impl tokio::io::AsyncWrite for Writes {
-    fn poll_write(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        let polled = std::pin::Pin::new(&mut self.io).poll_write(cx, buf);
-        if let std::task::Poll::Ready(Ok(n)) = polled {
-            self.writes.push(buf[..n].to_vec());
-        }
-        polled
-    }
-    fn poll_flush(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.io).poll_flush(cx)
-    }
-    fn poll_shutdown(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.io).poll_shutdown(cx)
-    }
-}
-
 /// What one write holds, in order: "ACK" or "DATA" for each whole frame.
 fn frames_in(write: &[u8]) -> Vec<&'static str> {
     use retromesh_link_frame::{slip::SlipDecoder, Frame, FrameKind};
@@ -245,10 +203,7 @@ async fn answer_next_puts_the_requests_ack_and_the_reply_in_one_write() {
     let svc = service().await;
     let (line, end) = Once::pair();
     let micro = retromesh_link::spawn(spec("speccy", line), services(&svc));
-    let end = Writes {
-        io: end,
-        writes: Vec::new(),
-    };
+    let end = Writes::new(end);
     let mut c = FrameClient::new(end, SessionConfig::for_baud(115_200));
     c.hello(MachineId::Zx128, WAIT).await.unwrap();
     let listening = c.call(Body::Listen { label: b"" }, WAIT).await.unwrap();

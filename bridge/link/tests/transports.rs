@@ -7,12 +7,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+mod support;
+
+use support::Writes;
+
 use retromesh_link::profile::{FlowControl, MachineProfile, Pacing, Parity, SerialSettings};
 use retromesh_link::transport::{
     self, ip232, open, open_link, write_paced, BoxedIo, FaultConfig, FaultyIo, Ip232, LinkListener,
     Paced, TransportConfig, TransportError,
 };
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{timeout, Instant};
 
@@ -742,50 +746,15 @@ async fn paced_writer_does_not_wait_once_the_gap_has_passed() {
     assert!(Instant::now() - start >= Duration::from_millis(5));
 }
 
-/// Counts `poll_write` calls reaching the wrapped stream.
-struct CountWrites<T> {
-    inner: T,
-    calls: usize,
-}
-
-impl<T: AsyncWrite + Unpin> AsyncWrite for CountWrites<T> {
-    fn poll_write(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        self.calls += 1;
-        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-    fn poll_flush(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
-    }
-    fn poll_shutdown(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn zero_gaps_write_in_one_call() {
     let (near, mut far) = tokio::io::duplex(1024);
-    let mut paced = Paced::new(
-        CountWrites {
-            inner: near,
-            calls: 0,
-        },
-        Pacing::NONE,
-    );
+    let mut paced = Paced::new(Writes::new(near), Pacing::NONE);
     let data = [0x55u8; 300];
     let start = Instant::now();
     paced.write_all(&data).await.unwrap();
     paced.flush().await.unwrap();
-    assert_eq!(paced.get_ref().calls, 1);
+    assert_eq!(paced.get_ref().writes.len(), 1);
     assert_eq!(Instant::now(), start);
     assert_eq!(read_exactly(&mut far, 300).await, data);
 
@@ -795,7 +764,7 @@ async fn zero_gaps_write_in_one_call() {
         line_gap: Duration::ZERO,
     });
     paced.write_all(&data[..10]).await.unwrap();
-    assert_eq!(paced.get_ref().calls, 11);
+    assert_eq!(paced.get_ref().writes.len(), 11);
 }
 
 #[tokio::test(start_paused = true)]

@@ -17,7 +17,10 @@ use hyper_util::rt::TokioIo;
 use retromesh_link::profile::{LinkOverrides, MachineProfile};
 use retromesh_link::session::OpenedLine;
 use retromesh_link::upstream::HttpServices;
-use tokio::io::DuplexStream;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, DuplexStream, ReadBuf};
 
 /// A service on 127.0.0.1: GET /weather/today answers a fixed text; GET /long answers many
 /// lines; POST answers `GOT <body>` and records the body.
@@ -108,5 +111,50 @@ impl Once {
     pub fn pair() -> (Arc<OpenedLine>, DuplexStream) {
         let (a, b) = tokio::io::duplex(64 * 1024);
         (Arc::new(OpenedLine::new(Box::new(a), "test line")), b)
+    }
+}
+
+/// A stream that keeps each write reaching it, whole, in order.
+pub struct Writes<T> {
+    pub inner: T,
+    pub writes: Vec<Vec<u8>>,
+}
+
+impl<T> Writes<T> {
+    pub fn new(inner: T) -> Self {
+        Writes {
+            inner,
+            writes: Vec::new(),
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Writes<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Writes<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = polled {
+            self.writes.push(buf[..n].to_vec());
+        }
+        polled
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
