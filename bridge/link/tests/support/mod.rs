@@ -8,7 +8,9 @@ pub mod pty;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -17,9 +19,6 @@ use hyper_util::rt::TokioIo;
 use retromesh_link::profile::{LinkOverrides, MachineProfile};
 use retromesh_link::session::OpenedLine;
 use retromesh_link::upstream::HttpServices;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use tokio::io::{AsyncRead, AsyncWrite, DuplexStream, ReadBuf};
 
 /// A service on 127.0.0.1: GET /weather/today answers a fixed text; GET /long answers many
