@@ -8,7 +8,8 @@
 //! client-side mTLS hop, the same for all) → the terminator → an echo backend. For the peers
 //! the backend is a hyper HTTP/1.1 echo server in a child process; for retromesh it is a micro
 //! on the bridge's TCP line, played by another child process, so that path includes the link.
-//! The terminators take turns within each latency repetition (see `run_all`).
+//! Each latency repetition interleaves the baseline and the terminators request by request
+//! (see `run_all`).
 
 #[path = "terminators/load.rs"]
 mod load;
@@ -26,16 +27,16 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::Full;
-use hyper::client::conn::http1::SendRequest;
 use load::Endpoint;
 use procs::Proc;
 use targets::Kind;
 
 struct Settings {
     quick: bool,
-    /// Requests a second in the latency runs.
+    /// Requests a second in the latency runs, in all: the baseline and the terminators share
+    /// them in turn.
     rate: f64,
+    /// Each stream gets `rate * secs` requests per repetition.
     secs: f64,
     reps: usize,
     /// Keep-alive connections in the latency runs' pool.
@@ -168,9 +169,18 @@ fn main() {
         cores
     );
     println!(
-        "latency: {} req/s open loop, {} keep-alive connections, {}-byte POST bodies, {} s x {} repetitions; \
+        "latency: {} req/s open loop, dealt in turn to the baseline and each terminator, {} requests \
+         each per repetition x {} repetitions, {} keep-alive connections each, {}-byte POST bodies; \
          handshakes: {} loops x {} s x {}; idle: {} mTLS connections",
-        s.rate, s.pool, s.body_len, s.secs, s.reps, s.hs_conc, s.hs_secs, s.hs_reps, s.idle_conns
+        s.rate,
+        (s.rate * s.secs).round(),
+        s.reps,
+        s.pool,
+        s.body_len,
+        s.hs_conc,
+        s.hs_secs,
+        s.hs_reps,
+        s.idle_conns
     );
     if (nofile as usize) < 2 * s.idle_conns + 1000 {
         println!(
@@ -234,7 +244,7 @@ struct Target {
     /// retromesh only: the micro on its line.
     _micro: Option<Proc>,
     ep: Endpoint,
-    pool: Vec<SendRequest<Full<Bytes>>>,
+    pool: Vec<load::Sender>,
     row: Row,
     /// Per repetition: (terminator − baseline) and the terminator's own p50, p99, p99.9;
     /// CPU seconds per 1,000 requests.
@@ -278,8 +288,9 @@ async fn run_all(s: &Settings, tmp: &Path, echo_port: u16) -> Vec<Row> {
         }
     }
 
-    // The terminators take turns within each repetition, each right after a baseline run of
-    // its own, and the order rotates: a slow spell on the machine falls on all of them.
+    // Each repetition interleaves the baseline and every terminator request by request, so a
+    // slow spell on the machine falls on all of them alike, and each added latency is taken
+    // against the baseline of the same moments.
     let mut base_pool = Vec::new();
     for _ in 0..s.pool {
         match load::connect(&baseline).await {
@@ -291,25 +302,51 @@ async fn run_all(s: &Settings, tmp: &Path, echo_port: u16) -> Vec<Row> {
         }
     }
     println!("\n== latency, {} repetitions", s.reps);
-    for t in started.iter_mut() {
-        // Warm-up, not counted.
-        load::open_loop(&t.ep, &mut t.pool, &body, s.rate, 1.0).await;
-    }
-    load::open_loop(&baseline, &mut base_pool, &body, s.rate, 0.5).await;
     let mut base_abs: Vec<[f64; 3]> = Vec::new();
-    for rep in 0..s.reps {
-        let n = started.len();
-        for k in 0..n {
-            let t = &mut started[(rep + k) % n];
-            if t.failed.is_some() {
-                continue;
-            }
-            let b = load::open_loop(&baseline, &mut base_pool, &body, s.rate, s.secs).await;
-            if let Err(e) = latency_rep(s, t, &body, &b, rep).await {
+    let mut base = Row {
+        name: "baseline (plaintext, no terminator)".into(),
+        ..Row::default()
+    };
+    // Round 0 is a warm-up, not counted.
+    for rep in 0..=s.reps {
+        let live: Vec<&mut Target> = started.iter_mut().filter(|t| t.failed.is_none()).collect();
+        if live.is_empty() {
+            break;
+        }
+        let pids: Vec<Vec<u32>> = live.iter().map(|t| t.run.proc.tree()).collect();
+        let c0: Vec<f64> = pids.iter().map(|p| procs::cpu_secs(p)).collect();
+        let ways = live.len() + 1;
+        let secs = if rep == 0 { 1.0 } else { s.secs } * ways as f64;
+        let mut streams = vec![load::Stream {
+            ep: &baseline,
+            senders: &mut base_pool,
+        }];
+        for t in live {
+            streams.push(load::Stream {
+                ep: &t.ep,
+                senders: &mut t.pool,
+            });
+        }
+        let mut runs = load::open_loop_interleaved(&mut streams, &body, s.rate, secs).await;
+        drop(streams);
+        if rep == 0 {
+            continue;
+        }
+        let b = runs.remove(0);
+        base_abs.push(PERCENTILES.map(|p| b.pct(p)));
+        base.errors += b.errors;
+        if let Some(e) = b.first_error.clone() {
+            base.notes.push(format!("request error: {e}"));
+        }
+        for (i, t) in started
+            .iter_mut()
+            .filter(|t| t.failed.is_none())
+            .enumerate()
+        {
+            let cpu = procs::cpu_secs(&pids[i]) - c0[i];
+            if let Err(e) = latency_rep(t, &runs[i], &b, cpu, rep) {
                 t.failed = Some(e);
-                continue;
             }
-            base_abs.push(PERCENTILES.map(|p| b.pct(p)));
         }
     }
     drop(base_pool);
@@ -330,10 +367,6 @@ async fn run_all(s: &Settings, tmp: &Path, echo_port: u16) -> Vec<Row> {
         // Dropping `t` stops the terminator before the next one holds its idle connections.
     }
     rows.sort_by_key(|r| Kind::ALL.iter().position(|k| k.name() == r.name));
-    let mut base = Row {
-        name: "baseline (plaintext, no terminator)".into(),
-        ..Row::default()
-    };
     for i in 0..3 {
         base.abs[i] = median(base_abs.iter().map(|a| a[i]).collect());
     }
@@ -427,20 +460,17 @@ async fn start_target(
     })
 }
 
-/// One latency repetition of `t`, against the baseline run `b` made just before it.
-async fn latency_rep(
-    s: &Settings,
+/// Records repetition `rep` of `t`: its run `r`, the baseline `b` interleaved with it, and
+/// `cpu`, the CPU seconds its processes used meanwhile.
+fn latency_rep(
     t: &mut Target,
-    body: &Bytes,
+    r: &load::RunResult,
     b: &load::RunResult,
+    cpu: f64,
     rep: usize,
 ) -> Result<(), String> {
-    let pids = t.run.proc.tree();
-    let c0 = procs::cpu_secs(&pids);
-    let r = load::open_loop(&t.ep, &mut t.pool, body, s.rate, s.secs).await;
-    let c1 = procs::cpu_secs(&pids);
     t.run.proc.check_alive()?;
-    let mut line = format!("rep {} {}: ", rep + 1, t.kind.name());
+    let mut line = format!("rep {} {}: ", rep, t.kind.name());
     for (i, p) in PERCENTILES.iter().enumerate() {
         let (tv, bv) = (r.pct(*p), b.pct(*p));
         t.added[i].push(tv - bv);
@@ -449,10 +479,10 @@ async fn latency_rep(
     }
     let done = r.latencies_us.len() as f64;
     if done > 0.0 {
-        t.cpu.push((c1 - c0) / (done / 1000.0));
+        t.cpu.push(cpu / (done / 1000.0));
     }
-    t.row.errors += r.errors + b.errors;
-    if let Some(e) = r.first_error.clone().or(b.first_error.clone()) {
+    t.row.errors += r.errors;
+    if let Some(e) = r.first_error.clone() {
         t.row.notes.push(format!("request error: {e}"));
     }
     println!(
@@ -540,11 +570,11 @@ fn us(v: f64) -> String {
 
 fn print_table(s: &Settings, rows: &[Row]) {
     println!(
-        "\n## Results ({} mode, {} req/s, {} x {} s; {} idle mTLS connections)\n",
+        "\n## Results ({} mode, {} req/s interleaved, {} x {} requests each; {} idle mTLS connections)\n",
         if s.quick { "quick" } else { "full" },
         s.rate,
         s.reps,
-        s.secs,
+        (s.rate * s.secs).round(),
         s.idle_conns
     );
     println!(

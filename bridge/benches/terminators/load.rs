@@ -16,6 +16,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
+/// One keep-alive HTTP/1.1 connection of the load generator's.
+pub type Sender = SendRequest<Full<Bytes>>;
+
 /// The name every terminator's certificate carries, sent as SNI and checked by the client.
 pub const SERVER_NAME: &str = "echo.retromesh.svc.cluster.local";
 
@@ -70,7 +73,7 @@ fn server_name() -> ServerName<'static> {
 }
 
 /// One keep-alive HTTP/1.1 connection.
-pub async fn connect(ep: &Endpoint) -> Result<SendRequest<Full<Bytes>>, String> {
+pub async fn connect(ep: &Endpoint) -> Result<Sender, String> {
     let tcp = TcpStream::connect(ep.addr)
         .await
         .map_err(|e| format!("connect {}: {e}", ep.addr))?;
@@ -87,7 +90,7 @@ pub async fn connect(ep: &Endpoint) -> Result<SendRequest<Full<Bytes>>, String> 
     }
 }
 
-async fn handshake_http<T>(io: T) -> Result<SendRequest<Full<Bytes>>, String>
+async fn handshake_http<T>(io: T) -> Result<Sender, String>
 where
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
 {
@@ -99,11 +102,7 @@ where
 }
 
 /// POSTs `body` and checks that it comes back.
-pub async fn request(
-    sender: &mut SendRequest<Full<Bytes>>,
-    ep: &Endpoint,
-    body: &Bytes,
-) -> Result<(), String> {
+pub async fn request(sender: &mut Sender, ep: &Endpoint, body: &Bytes) -> Result<(), String> {
     sender.ready().await.map_err(|e| e.to_string())?;
     let req = hyper::Request::post(ep.path)
         .header("host", SERVER_NAME)
@@ -166,21 +165,28 @@ pub fn percentile(sorted: &[u64], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1] as f64
 }
 
-/// Sends `rate` requests a second for `secs` over `senders` (a fixed keep-alive pool), open
-/// loop: the send times are fixed in advance by a ticker thread, and a request that has to
-/// wait for a free connection counts the wait in its latency.
-pub async fn open_loop(
-    ep: &Endpoint,
-    senders: &mut Vec<SendRequest<Full<Bytes>>>,
+/// One stream of an interleaved run: where its requests go, and its fixed keep-alive pool.
+pub struct Stream<'a> {
+    pub ep: &'a Endpoint,
+    pub senders: &'a mut Vec<Sender>,
+}
+
+/// Sends `rate` requests a second in all for `secs`, open loop, dealing the send slots to
+/// `streams` in turn, so that a slow spell on the machine falls on every stream alike; the
+/// order rotates every round, so no stream always follows the same one. The send times are
+/// fixed in advance by a ticker thread, and a request that has to wait for a free connection
+/// of its stream's pool counts the wait in its latency. One result per stream.
+pub async fn open_loop_interleaved(
+    streams: &mut [Stream<'_>],
     body: &Bytes,
     rate: f64,
     secs: f64,
-) -> RunResult {
+) -> Vec<RunResult> {
     let n = (rate * secs).round() as u64;
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
-    let rx = Arc::new(tokio::sync::Mutex::new(rx));
-    let errors = Arc::new(AtomicU64::new(0));
-    let first_error = Arc::new(std::sync::Mutex::new(None::<String>));
+    let ways = streams.len() as u64;
+    let (txs, rxs): (Vec<_>, Vec<_>) = (0..ways)
+        .map(|_| tokio::sync::mpsc::unbounded_channel::<Instant>())
+        .unzip();
     let start = Instant::now() + Duration::from_millis(20);
     // A plain thread: tokio's timer wheel has 1 ms steps, which would show up as latency.
     let period = Duration::from_secs_f64(1.0 / rate);
@@ -191,19 +197,47 @@ pub async fn open_loop(
             if at > now {
                 std::thread::sleep(at - now);
             }
-            if tx.send(at).is_err() {
+            let round = i / ways;
+            if txs[((i + round) % ways) as usize].send(at).is_err() {
                 break;
             }
         }
     });
-    let mut workers = Vec::new();
-    for mut s in senders.drain(..) {
+    let mut running = Vec::new();
+    for (stream, rx) in streams.iter_mut().zip(rxs) {
+        running.push(spawn_workers(stream, rx, body));
+    }
+    let _ = tokio::task::spawn_blocking(move || ticker.join()).await;
+    let mut results = Vec::new();
+    for (stream, workers) in streams.iter_mut().zip(running) {
+        results.push(workers.collect(stream.senders).await);
+    }
+    results
+}
+
+/// A stream's pool at work: one task per connection, each taking the next send time.
+struct Workers {
+    tasks: Vec<tokio::task::JoinHandle<(Sender, Vec<u64>)>>,
+    errors: Arc<AtomicU64>,
+    first_error: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+fn spawn_workers(
+    stream: &mut Stream<'_>,
+    rx: tokio::sync::mpsc::UnboundedReceiver<Instant>,
+    body: &Bytes,
+) -> Workers {
+    let rx = Arc::new(tokio::sync::Mutex::new(rx));
+    let errors = Arc::new(AtomicU64::new(0));
+    let first_error = Arc::new(std::sync::Mutex::new(None::<String>));
+    let mut tasks = Vec::new();
+    for mut s in stream.senders.drain(..) {
         let rx = rx.clone();
-        let ep = ep.clone();
+        let ep = stream.ep.clone();
         let body = body.clone();
         let errors = errors.clone();
         let first_error = first_error.clone();
-        workers.push(tokio::spawn(async move {
+        tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             loop {
                 let Some(at) = rx.lock().await.recv().await else {
@@ -224,20 +258,30 @@ pub async fn open_loop(
             (s, lat)
         }));
     }
-    let _ = tokio::task::spawn_blocking(move || ticker.join()).await;
-    let mut all = Vec::new();
-    for w in workers {
-        if let Ok((s, lat)) = w.await {
-            senders.push(s);
-            all.extend(lat);
-        }
-    }
-    all.sort_unstable();
-    let first_error = first_error.lock().unwrap().take();
-    RunResult {
-        latencies_us: all,
-        errors: errors.load(Ordering::Relaxed),
+    Workers {
+        tasks,
+        errors,
         first_error,
+    }
+}
+
+impl Workers {
+    /// Waits for the stream's last answers; its connections go back into `senders`.
+    async fn collect(self, senders: &mut Vec<Sender>) -> RunResult {
+        let mut all = Vec::new();
+        for w in self.tasks {
+            if let Ok((s, lat)) = w.await {
+                senders.push(s);
+                all.extend(lat);
+            }
+        }
+        all.sort_unstable();
+        let first_error = self.first_error.lock().unwrap().take();
+        RunResult {
+            latencies_us: all,
+            errors: self.errors.load(Ordering::Relaxed),
+            first_error,
+        }
     }
 }
 
