@@ -172,10 +172,11 @@ pub struct Stream<'a> {
 }
 
 /// Sends `rate` requests a second in all for `secs`, open loop, dealing the send slots to
-/// `streams` in turn, so that a slow spell on the machine falls on every stream alike; the
-/// order rotates every round, so no stream always follows the same one. The send times are
-/// fixed in advance by a ticker thread, and a request that has to wait for a free connection
-/// of its stream's pool counts the wait in its latency. One result per stream.
+/// `streams` in turn, so that a slow spell on the machine falls on every stream alike. The
+/// round's first slot moves on by one stream every round, so each stream takes every place in
+/// the round. The send times are fixed in advance by a ticker thread, and a request that has to
+/// wait for a free connection of its stream's pool counts the wait in its latency. One result
+/// per stream.
 pub async fn open_loop_interleaved(
     streams: &mut [Stream<'_>],
     body: &Bytes,
