@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 source scripts/deps.sh
 
 cargo test --workspace --locked
+# The side-by-side bench is run by hand (docs/benchmarks.md); here it is built, and the
+# paired comparison its verdicts rest on is checked.
+cargo test --locked -p retromesh --bench terminators -- --self-test
 cargo build --release --locked -p retromesh -p retromesh-tesseract
 ./target/release/retromesh test ocr-test/examples --jobs 2 --junit target/examples-junit.xml
 

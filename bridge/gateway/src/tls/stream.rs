@@ -316,15 +316,17 @@ impl ServerTls {
     }
 
     /// Room is only made once the socket is readable, so a waiting connection holds none.
+    /// The read goes through tokio's `poll_read`, which takes a short read as the socket
+    /// drained: hyper's next read after a request then waits without a `recv` that would only
+    /// say EAGAIN, on every request's path to the micro.
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        loop {
-            ready!(self.tcp.poll_read_ready(cx))?;
-            self.incoming.reserve(READ_CHUNK);
-            match self.tcp.try_read_buf(&mut self.incoming) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.release(),
-                done => return Poll::Ready(done),
-            }
+        ready!(self.tcp.poll_read_ready(cx))?;
+        self.incoming.reserve(READ_CHUNK);
+        let read = tokio_util::io::poll_read_buf(Pin::new(&mut self.tcp), cx, &mut self.incoming);
+        if read.is_pending() {
+            self.release();
         }
+        read
     }
 
     /// Writes out everything queued in `outgoing`.
