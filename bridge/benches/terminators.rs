@@ -675,7 +675,7 @@ fn compare(what: &str, rm: &[f64], peer: &Row, theirs: &[f64], goal: bool) {
         us(p.lo),
         us(p.hi),
         p.at_or_below,
-        p.reps(),
+        p.reps,
         if goal {
             format!(": {verdict}")
         } else {

@@ -4,8 +4,8 @@
 
 /// One terminator's added latency minus another's, over the repetitions both finished.
 pub struct Paired {
-    /// Sorted, µs.
-    diffs: Vec<f64>,
+    pub reps: usize,
+    /// µs.
     pub median: f64,
     /// A distribution-free interval for the median difference (sign test), and how sure it is.
     pub lo: f64,
@@ -41,23 +41,14 @@ impl Paired {
         diffs.sort_by(|x, y| x.partial_cmp(y).expect("no NaN"));
         let n = diffs.len();
         let k = sign_test_rank(n);
-        let median = if n % 2 == 1 {
-            diffs[n / 2]
-        } else {
-            (diffs[n / 2 - 1] + diffs[n / 2]) / 2.0
-        };
         Some(Paired {
-            median,
+            reps: n,
+            median: crate::median(diffs.clone()),
             lo: diffs[k - 1],
             hi: diffs[n - k],
             confidence: 1.0 - 2.0 * binomial_half_cdf(n, k - 1),
             at_or_below: diffs.iter().filter(|d| **d <= 0.0).count(),
-            diffs,
         })
-    }
-
-    pub fn reps(&self) -> usize {
-        self.diffs.len()
     }
 
     /// Settled only when the interval is at least 90% sure; with fewer than 5 repetitions
@@ -146,7 +137,7 @@ pub fn self_test() -> Result<(), String> {
     )?;
     check(
         "NaN repetitions are left out",
-        Paired::new(&[f64::NAN, 1.0], &[0.0, 0.0]).is_some_and(|p| p.reps() == 1),
+        Paired::new(&[f64::NAN, 1.0], &[0.0, 0.0]).is_some_and(|p| p.reps == 1),
     )?;
     check(
         "no pairs, no comparison",
