@@ -7,6 +7,7 @@
 
 pub mod alarm;
 pub mod client;
+mod driver;
 pub mod line;
 pub mod micro;
 pub mod profile;

@@ -193,6 +193,8 @@ pub struct Micro {
     pub(crate) max_request_body: usize,
     /// The capability bits of the micro's last HELLO (0 in line mode).
     pub(crate) capabilities: Arc<AtomicU8>,
+    /// Lets a caller give the session its turn at once (see [`crate::driver`]).
+    pub(crate) driver: crate::driver::Driver,
 }
 
 impl std::fmt::Debug for Micro {
@@ -296,6 +298,7 @@ impl Micro {
                     why: "the session has ended".into(),
                 },
             })?;
+        self.driver.drive();
         match tokio::time::timeout(self.deadline, rx).await {
             Ok(Ok(reply)) => reply.result,
             Ok(Err(_)) => Err(CallError::LinkDown {

@@ -17,6 +17,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use crate::alarm::Alarm;
+use crate::driver::Driver;
 use crate::line::{self, Answer, Command, LineAssembler, LineError, Pager, RawLine};
 use crate::micro::{
     why_no_screen, Ask, CallError, Inbound, LinkCounters, LinkState, Micro, MicroReply, Mode,
@@ -126,25 +127,25 @@ pub fn spawn(spec: MicroSpec, upstream: Arc<dyn Upstream>) -> Micro {
     let (state_tx, state_rx) = watch::channel(LinkState::Connecting);
     let counters = Arc::new(LinkCounters::default());
     let capabilities = Arc::new(std::sync::atomic::AtomicU8::new(0));
-    let micro = Micro {
-        name: spec.name.clone().into(),
-        requests: req_tx,
-        state: state_rx,
-        counters: counters.clone(),
-        queue_depth: spec.queue_depth,
-        deadline: spec.deadline,
-        max_request_body: spec.max_request_body,
-        capabilities: capabilities.clone(),
-    };
-    tokio::spawn(run(
-        spec,
+    let driver = Driver::spawn(run(
+        spec.clone(),
         upstream,
         req_rx,
         state_tx,
-        counters,
-        capabilities,
+        counters.clone(),
+        capabilities.clone(),
     ));
-    micro
+    Micro {
+        name: spec.name.into(),
+        requests: req_tx,
+        state: state_rx,
+        counters,
+        queue_depth: spec.queue_depth,
+        deadline: spec.deadline,
+        max_request_body: spec.max_request_body,
+        capabilities,
+        driver,
+    }
 }
 
 async fn run(
@@ -342,6 +343,11 @@ impl<'a> Connection<'a> {
                         let at = Instant::now();
                         for &b in &buf[..n] {
                             self.on_byte(b, at);
+                        }
+                        // A caller was just handed its reply: let it answer before this
+                        // task's own bookkeeping.
+                        if self.held.is_some() {
+                            tokio::task::yield_now().await;
                         }
                     }
                     Err(e) => break Ended::Lost(format!("read from the micro failed: {e}")),
